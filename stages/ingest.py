@@ -1,0 +1,49 @@
+"""DVC stage `ingest`: raw images -> data/clean (images.npy + manifest.csv), metrics, samples.
+
+Thesis §4.1-4.2: grayscale, resized to 224 x 224. The train/test split is decided here once,
+by group, so no patient or source image is ever on both sides.
+"""
+
+import argparse
+import logging
+from pathlib import Path
+
+from usqc import dataset, params, stage
+from usqc.figures import image_grid
+from usqc.ingest import build_manifest, list_items, load_into, summary, write_metrics
+from usqc.outputs import atomic_outputs
+
+SAMPLES_PER_PLANE = 6
+log = logging.getLogger("ingest")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--out", type=Path, default=Path("data/clean"))
+    parser.add_argument("--metrics", type=Path, default=Path("metrics/ingest.json"))
+    parser.add_argument("--samples", type=Path, default=Path("plots/ingest/samples.png"))
+    args = parser.parse_args()
+
+    p = params.load(args.params, "base", "ingest")
+    base, cfg = p["base"], p["ingest"]
+    items = list_items(base, cfg)
+    log.info("%d images from the %s source", len(items), cfg.source)
+
+    with atomic_outputs(args.out, args.metrics, args.samples) as (out, metrics, samples):
+        images = dataset.create_images(out, len(items), base.clean_size)
+        digests = load_into(items, images, base.clean_size, stage.workers())
+        manifest = build_manifest(items, digests, cfg.test_fraction, base.seed)
+        dataset.write_manifest(out, manifest)
+        write_metrics(metrics, summary(manifest))
+        rows = {
+            plane: [images[i] for i in manifest.index[manifest["plane"] == plane][:SAMPLES_PER_PLANE]]
+            for plane in cfg.planes
+        }
+        image_grid(rows, samples)
+        del images
+    log.info("wrote %s: %s", args.out, summary(manifest)["split"])
+
+
+if __name__ == "__main__":
+    stage.run(main)

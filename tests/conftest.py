@@ -1,0 +1,53 @@
+"""Shared fixtures: tiny params files, tiny image folders, and a runner for stage scripts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY_PARAMS = {
+    "base": {"seed": 7, "clean_size": 64, "image_size": 48},
+    "ingest": {
+        "source": "phantom",
+        "images_per_plane": 3,
+        "folder": None,
+        "planes": ["BPD", "CRL", "NT"],
+        "test_fraction": 0.34,
+    },
+}
+
+
+def write_params(path: Path, **overrides: dict) -> Path:
+    params = {section: dict(values) for section, values in TINY_PARAMS.items()}
+    for section, values in overrides.items():
+        params[section].update(values)
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def run_stage(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "USQC_WORKERS": "2"}
+    return subprocess.run(
+        [sys.executable, str(REPO / "stages" / f"{name}.py"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def save_png(path: Path, pixels: np.ndarray, mode: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels, mode=mode).save(path) if mode else Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture
+def gradient() -> np.ndarray:
+    y, x = np.mgrid[0:90, 0:120]
+    return ((x + y) * 255 // (90 + 120)).astype(np.uint8)

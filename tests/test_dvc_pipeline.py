@@ -1,0 +1,75 @@
+"""A tiny `dvc repro` in a temporary git repository: the pipeline as users run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, write_params
+
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "USQC_WORKERS": "2",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+}
+
+
+def sh(repo: Path, *cmd: str) -> str:
+    result = subprocess.run(cmd, cwd=repo, env={**ENV, "PYTHONPATH": str(repo)}, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def dvc(repo: Path, *args: str) -> str:
+    return sh(repo, str(BIN / "dvc"), *args)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pipeline")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("stages", "usqc"):
+        shutil.copytree(REPO / name, root / name, ignore=ignore)
+    shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
+    write_params(root / "params.yaml")
+    sh(root, "git", "init", "-q")
+    dvc(root, "init", "-q")
+    sh(root, "git", "add", "-A")
+    sh(root, "git", "commit", "-qm", "tiny pipeline")
+    dvc(root, "repro")
+    return root
+
+
+def out_hashes(repo: Path) -> dict:
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    return {name: [o["md5"] for o in stage["outs"]] for name, stage in lock["stages"].items()}
+
+
+def test_repro_writes_lock_and_outputs(repo):
+    assert (repo / "data/clean/images.npy").exists() and (repo / "metrics/ingest.json").exists()
+    assert "ingest" in out_hashes(repo)
+    assert "up to date" in dvc(repo, "status")
+
+
+def test_second_repro_changes_nothing_and_forced_rerun_is_identical(repo):
+    before = out_hashes(repo)
+    assert "didn't change" in dvc(repo, "repro") or "up to date" in dvc(repo, "status")
+    dvc(repo, "repro", "--force")
+    assert out_hashes(repo) == before
+
+
+def test_metrics_show_reads_ingest_counts(repo):
+    shown = json.loads(dvc(repo, "metrics", "show", "--json"))
+    assert shown[""]["data"]["metrics/ingest.json"]["data"]["images"] == 9

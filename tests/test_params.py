@@ -1,0 +1,64 @@
+import pytest
+import yaml
+
+from tests.conftest import TINY_PARAMS, write_params
+from usqc import params
+from usqc.errors import UsqcError
+
+
+def test_repository_params_are_valid():
+    loaded = params.load(params.Path(__file__).parents[1] / "params.yaml", "base", "ingest")
+    assert loaded["base"].clean_size == 224 and loaded["ingest"].planes == ("BPD", "CRL", "NT")
+
+
+def test_tiny_params_load_with_types(tmp_path):
+    path = write_params(tmp_path / "p.yaml", ingest={"test_fraction": 1})
+    with pytest.raises(UsqcError, match="must be < 1.0"):
+        params.load(path, "ingest")
+    loaded = params.load(write_params(tmp_path / "q.yaml", ingest={"test_fraction": 0}), "base")["base"]
+    assert loaded.seed == 7
+    loaded = params.parse_section({**TINY_PARAMS["ingest"], "test_fraction": 1 // 2 + 0.5}, "ingest")
+    assert isinstance(loaded.test_fraction, float) and loaded.test_fraction == 0.5
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "message"),
+    [
+        ("ingest", {"image_per_plane": 5}, "unknown key ingest.image_per_plane (did you mean 'images_per_plane'?)"),
+        ("ingest", {"images_per_plane": "ten"}, "ingest.images_per_plane must be an integer (got 'ten')"),
+        ("ingest", {"images_per_plane": True}, "ingest.images_per_plane must be an integer"),
+        ("ingest", {"images_per_plane": 0}, "ingest.images_per_plane must be >= 1 (got 0)"),
+        ("ingest", {"test_fraction": 1.5}, "ingest.test_fraction must be < 1.0 (got 1.5)"),
+        ("ingest", {"source": "web"}, "ingest.source must be one of phantom, folder (got 'web')"),
+        ("ingest", {"planes": []}, "ingest.planes must be a non-empty list"),
+        ("ingest", {"planes": ["BPD", 3]}, "ingest.planes[1] must be a string (got 3)"),
+        ("base", {"seed": -1}, "base.seed must be >= 0"),
+        ("base", {"clean_size": None}, "base.clean_size must not be empty"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path, section, change, message):
+    path = write_params(tmp_path / "p.yaml", **{section: change})
+    with pytest.raises(UsqcError) as err:
+        params.load(path, "base", "ingest")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_key_and_unknown_section(tmp_path):
+    raw = {s: dict(v) for s, v in TINY_PARAMS.items()}
+    del raw["ingest"]["folder"]
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(UsqcError, match=r"missing key ingest\.folder"):
+        params.load(tmp_path / "p.yaml", "ingest")
+    raw = {**TINY_PARAMS, "ingset": {}}
+    (tmp_path / "q.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(UsqcError, match=r"unknown section 'ingset' \(did you mean 'ingest'\?\)"):
+        params.load(tmp_path / "q.yaml", "ingest")
+
+
+def test_unreadable_params_file(tmp_path):
+    with pytest.raises(UsqcError, match="params file not found"):
+        params.load(tmp_path / "absent.yaml", "base")
+    (tmp_path / "bad.yaml").write_text("base: [unclosed\n")
+    with pytest.raises(UsqcError, match="not valid YAML"):
+        params.load(tmp_path / "bad.yaml", "base")

@@ -1,0 +1,45 @@
+"""Outputs appear complete or not at all: written to temporary siblings, renamed at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+@contextmanager
+def atomic_outputs(*paths: str | Path):
+    """Yield temporary paths for `paths`; move them into place only if the block succeeds.
+
+    On any error the temporaries, and parent folders this call created, are removed, so a
+    failed or killed stage leaves nothing that looks finished.
+    """
+    finals = [Path(p) for p in paths]
+    created = []
+    for parent in sorted({p.parent for p in finals}, key=lambda p: len(p.parts)):
+        missing = [a for a in (parent, *parent.parents) if not a.exists()]
+        created.extend(reversed(missing))
+        parent.mkdir(parents=True, exist_ok=True)
+    temps = [p.with_name(f".{p.name}.tmp{os.getpid()}") for p in finals]
+    for temp in temps:
+        _remove(temp)
+    try:
+        yield temps
+    except BaseException:
+        for temp in temps:
+            _remove(temp)
+        for folder in reversed(created):
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    for final, temp in zip(finals, temps, strict=False):
+        _remove(final)
+        os.replace(temp, final)

@@ -1,0 +1,118 @@
+"""Load and validate params.yaml: one typed section per stage, no unknown or mistyped keys.
+
+Every key of a declared section is required, so params.yaml is the whole contract of a run and
+`dvc exp run -S section.key=value` can only change what exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from usqc.errors import UsqcError
+
+
+def param(*, min=None, max=None, gt=None, lt=None, choices=None, items=None, doc=""):
+    """A required params.yaml key with its allowed range (inclusive min/max, exclusive gt/lt)."""
+    return field(metadata={"min": min, "max": max, "gt": gt, "lt": lt, "choices": choices, "items": items, "doc": doc})
+
+
+@dataclass(frozen=True)
+class BaseParams:
+    seed: int = param(min=0, max=2**32 - 1, doc="root of every random draw")
+    clean_size: int = param(min=32, max=1024, doc="side of the clean square images (thesis: 224)")
+    image_size: int = param(min=32, max=1024, doc="side of the model inputs after corruption (thesis: 174)")
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    source: str = param(choices=("phantom", "folder"))
+    images_per_plane: int = param(min=1, max=100_000, doc="phantom source only")
+    folder: str | None = param(doc="folder source only: flat CLASS_*.png files or one sub-folder per class")
+    planes: tuple[str, ...] = param(items=str)
+    test_fraction: float = param(gt=0.0, lt=1.0)
+
+
+SECTIONS: dict[str, type] = {"base": BaseParams, "ingest": IngestParams}
+
+
+def load(path: str | Path, *names: str) -> dict[str, object]:
+    """The validated sections `names` of a params file, as frozen dataclasses."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise UsqcError(f"{path}: params file not found; run from the repository root or pass --params") from None
+    except yaml.YAMLError as exc:
+        raise UsqcError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}); fix the syntax") from None
+    if not isinstance(raw, dict):
+        raise UsqcError(f"{path}: expected sections like 'base:' at the top level")
+    for section in raw:
+        if section not in SECTIONS:
+            raise UsqcError(f"{path}: unknown section '{section}'{_suggest(section, SECTIONS)}")
+    return {name: parse_section(raw.get(name), name, path) for name in names}
+
+
+def parse_section(values: object, name: str, path: str | Path = "params.yaml"):
+    schema = SECTIONS[name]
+    if not isinstance(values, dict):
+        raise UsqcError(f"{path}: section '{name}' is missing or not a mapping")
+    known = {f.name: f for f in fields(schema)}
+    for key in values:
+        if key not in known:
+            raise UsqcError(f"{path}: unknown key {name}.{key}{_suggest(key, known)}")
+    hints = typing.get_type_hints(schema)
+    parsed = {}
+    for key, spec in known.items():
+        if key not in values:
+            raise UsqcError(f"{path}: missing key {name}.{key}; add it (see the README's params table)")
+        parsed[key] = _check(values[key], hints[key], spec.metadata, f"{path}: {name}.{key}")
+    return schema(**parsed)
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(options)}"
+
+
+def _check(value, hint, rules, where: str):
+    optional = isinstance(hint, types.UnionType) and type(None) in typing.get_args(hint)
+    if value is None:
+        if optional:
+            return None
+        raise UsqcError(f"{where} must not be empty")
+    if optional:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, list | tuple) or not value:
+            raise UsqcError(f"{where} must be a non-empty list (got {value!r})")
+        return tuple(_check(v, rules["items"], {}, f"{where}[{i}]") for i, v in enumerate(value))
+    value = _coerce(value, hint, where)
+    if rules.get("choices") and value not in rules["choices"]:
+        raise UsqcError(f"{where} must be one of {', '.join(map(str, rules['choices']))} (got {value!r})")
+    for rule, ok, text in (
+        ("min", lambda v, b: v >= b, ">="),
+        ("max", lambda v, b: v <= b, "<="),
+        ("gt", lambda v, b: v > b, ">"),
+        ("lt", lambda v, b: v < b, "<"),
+    ):
+        bound = rules.get(rule)
+        if bound is not None and not ok(value, bound):
+            raise UsqcError(f"{where} must be {text} {bound} (got {value!r})")
+    return value
+
+
+def _coerce(value, hint, where: str):
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint in (str, bool) and type(value) is hint:
+        return value
+    kind = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}[hint]
+    raise UsqcError(f"{where} must be {kind} (got {value!r})")

@@ -1,0 +1,34 @@
+"""What every stage script shares: logging set-up and one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from usqc.errors import UsqcError
+
+EXIT_USER_ERROR = 2
+
+
+def run(main: Callable[[], None]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        main()
+    except UsqcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except KeyboardInterrupt:
+        print("interrupted: no outputs written", file=sys.stderr)
+        sys.exit(130)
+
+
+def workers() -> int:
+    """Process count for CPU-bound loops: $USQC_WORKERS, else every core (results never depend on it)."""
+    value = os.environ.get("USQC_WORKERS", "")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise UsqcError(f"USQC_WORKERS must be a positive integer (got {value!r})")
+        return int(value)
+    return os.cpu_count() or 1
