@@ -75,13 +75,16 @@ def main() -> None:
     steps = timed_steps(args.images)
     total = sum(steps.values())
     baseline = speckle_baseline(args.images)
-    print(f"phantom: {args.images / total:.1f} images/s on one core at {phantom.NATIVE_SHAPE[1]}x{phantom.NATIVE_SHAPE[0]}")
+    rows, cols = phantom.NATIVE_SHAPE
+    print(f"phantom: {args.images / total:.1f} images/s on one core at {cols}x{rows}")
     print("  " + ", ".join(f"{k} {v / total:.0%}" for k, v in steps.items()))
     print(f"  ratio to speckle-only baseline ({args.images / baseline:.1f} fields/s): {total / baseline:.2f}x the time")
     print(f"  ratio to the 20 images/s floor: {args.images / total / 20:.2f}")
     if args.leak_images:
         accuracy = histogram_leak(args.leak_images)
-        print(f"histogram leak: logistic regression on 32-bin histograms, 5-fold accuracy {accuracy:.3f} (chance 0.333)")
+        print(
+            f"histogram leak: logistic regression on 32-bin histograms, 5-fold accuracy {accuracy:.3f} (chance 0.333)"
+        )
 
 
 if __name__ == "__main__":
