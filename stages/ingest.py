@@ -10,8 +10,8 @@ from pathlib import Path
 
 from usqc import dataset, params, stage
 from usqc.figures import image_grid
-from usqc.ingest import build_manifest, list_items, load_into, summary, write_metrics
-from usqc.outputs import atomic_outputs
+from usqc.ingest import build_manifest, list_items, load_into, summary
+from usqc.outputs import atomic_outputs, write_json
 
 SAMPLES_PER_PLANE = 6
 log = logging.getLogger("ingest")
@@ -31,17 +31,17 @@ def main() -> None:
     log.info("%d images from the %s source", len(items), cfg.source)
 
     with atomic_outputs(args.out, args.metrics, args.samples) as (out, metrics, samples):
-        images = dataset.create_images(out, len(items), base.clean_size)
-        digests = load_into(items, images, base.clean_size, stage.workers())
+        with dataset.ImageWriter(out, len(items), base.clean_size) as writer:
+            digests = load_into(items, writer, base.clean_size, stage.workers())
         manifest = build_manifest(items, digests, cfg.test_fraction, base.seed)
         dataset.write_manifest(out, manifest)
-        write_metrics(metrics, summary(manifest))
+        write_json(metrics, summary(manifest))
+        images = dataset.open_images(out)
         rows = {
             plane: [images[i] for i in manifest.index[manifest["plane"] == plane][:SAMPLES_PER_PLANE]]
             for plane in cfg.planes
         }
         image_grid(rows, samples)
-        del images
     log.info("wrote %s: %s", args.out, summary(manifest)["split"])
 
 

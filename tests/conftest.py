@@ -15,7 +15,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 
 TINY_PARAMS = {
-    "base": {"seed": 7, "clean_size": 64, "image_size": 48},
+    "base": {"seed": 7, "clean_size": 96, "image_size": 72},
     "ingest": {
         "source": "phantom",
         "images_per_plane": 3,
@@ -23,6 +23,7 @@ TINY_PARAMS = {
         "planes": ["BPD", "CRL", "NT"],
         "test_fraction": 0.34,
     },
+    "corrupt": {"crop_total_px": [20, 40], "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3], "examples": 2},
 }
 
 
@@ -34,8 +35,8 @@ def write_params(path: Path, **overrides: dict) -> Path:
     return path
 
 
-def run_stage(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "USQC_WORKERS": "2"}
+def run_stage(name: str, *args: str, cwd: Path, workers: int = 2) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "USQC_WORKERS": str(workers)}
     return subprocess.run(
         [sys.executable, str(REPO / "stages" / f"{name}.py"), *args], cwd=cwd, env=env, capture_output=True, text=True
     )

@@ -19,7 +19,7 @@ def test_phantom_ingest_writes_images_manifest_metrics_and_samples(tmp_path):
     assert result.returncode == 0, result.stderr
     images = dataset.open_images(tmp_path / "data/clean")
     manifest = dataset.read_manifest(tmp_path / "data/clean")
-    assert images.shape == (9, 64, 64) and images.dtype == np.uint8
+    assert images.shape == (9, 96, 96) and images.dtype == np.uint8
     assert list(manifest.columns) == ["image_id", "group_id", "plane", "split", "sha256"]
     assert [dataset.pixel_sha256(im) for im in images] == list(manifest["sha256"])
     assert manifest.groupby("group_id")["split"].nunique().max() == 1
@@ -37,7 +37,7 @@ def test_folder_ingest_resizes_every_image(tmp_path, gradient):
     assert result.returncode == 0, result.stderr
     manifest = pd.read_csv(tmp_path / "data/clean/manifest.csv")
     assert manifest["plane"].tolist() == ["BPD", "CRL", "NT", "NT"]
-    assert dataset.open_images(tmp_path / "data/clean").shape == (4, 64, 64)
+    assert dataset.open_images(tmp_path / "data/clean").shape == (4, 96, 96)
 
 
 def _text_as_png(raw):

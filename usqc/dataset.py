@@ -1,4 +1,9 @@
-"""On-disk image sets: uint8 arrays in `images.npy` (memory-mappable) plus `manifest.csv`."""
+"""On-disk image sets: uint8 arrays in `images.npy` plus `manifest.csv`, one row per image.
+
+Images are written and read sequentially with plain file I/O rather than through a memory map:
+mapped pages count towards a process's resident memory, so a memmap-based stage would grow with
+the data set. Readers that want random access can still `np.load(..., mmap_mode="r")`.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,59 @@ IMAGES = "images.npy"
 MANIFEST = "manifest.csv"
 
 
-def create_images(folder: Path, count: int, size: int) -> np.memmap:
-    """A writable (count, size, size) uint8 memmap: rows are filled as images arrive."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return np.lib.format.open_memmap(folder / IMAGES, mode="w+", dtype=np.uint8, shape=(count, size, size))
+class ImageWriter:
+    """Append (size, size) uint8 images to a .npy file whose length is known up front."""
+
+    def __init__(self, folder: Path, count: int, size: int):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.count, self.shape, self.written = count, (size, size), 0
+        self._file = open(folder / IMAGES, "wb")  # noqa: SIM115 - closed in close()
+        header = {"descr": "|u1", "fortran_order": False, "shape": (count, size, size)}
+        np.lib.format.write_array_header_1_0(self._file, header)
+
+    def append(self, images: np.ndarray) -> None:
+        images = np.asarray(images, dtype=np.uint8).reshape(-1, *self.shape)
+        if self.written + len(images) > self.count:
+            raise ValueError(f"more than the {self.count} images declared")
+        self._file.write(np.ascontiguousarray(images).tobytes())
+        self.written += len(images)
+
+    def close(self) -> None:
+        self._file.close()
+        if self.written != self.count:
+            raise ValueError(f"wrote {self.written} of the {self.count} images declared")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.close()
+        else:
+            self._file.close()
+        return False
 
 
 def open_images(folder: str | Path) -> np.ndarray:
+    """Read-only memory map of a set: random access without loading it."""
     return np.load(Path(folder) / IMAGES, mmap_mode="r")
 
 
+def read_images(folder: str | Path, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop-1 by plain reads (no mapping, so resident memory stays bounded)."""
+    path = Path(folder) / IMAGES
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(f)
+        row = int(np.prod(shape[1:])) * dtype.itemsize
+        f.seek(row * start, 1)
+        data = f.read(row * (stop - start))
+    return np.frombuffer(data, dtype=dtype).reshape(-1, *shape[1:])
+
+
 def read_manifest(folder: str | Path) -> pd.DataFrame:
-    return pd.read_csv(Path(folder) / MANIFEST, dtype={"image_id": str, "group_id": str})
+    return pd.read_csv(Path(folder) / MANIFEST, dtype={"image_id": str, "group_id": str, "source_id": str})
 
 
 def write_manifest(folder: Path, manifest: pd.DataFrame) -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-import cv2
 import pandas as pd
 from tqdm import tqdm
 
 from usqc import dataset, sources
 from usqc.imageio import resize_square
+from usqc.parallel import ordered_map
 from usqc.params import BaseParams, IngestParams
 from usqc.split import grouped_split
 
@@ -28,34 +25,14 @@ def _clean_pixels(job: tuple[object, int]):
     return resize_square(item.pixels(), size)
 
 
-def _single_threaded_cv2() -> None:
-    cv2.setNumThreads(1)  # one process per core already; avoid oversubscription
-
-
-def load_into(items: Sequence, images, size: int, workers: int) -> list[str]:
-    """Fill `images` row by row (streaming, in item order); return each image's pixel sha256."""
-    jobs = ((item, size) for item in items)
+def load_into(items: Sequence, writer: dataset.ImageWriter, size: int, workers: int) -> list[str]:
+    """Append every item's clean image to `writer`, in item order; return each pixel sha256."""
     digests = []
-    with ProcessPoolExecutor(workers, initializer=_single_threaded_cv2) if workers > 1 else _Serial() as pool:
-        for row, pixels in enumerate(
-            tqdm(pool.map(_clean_pixels, jobs, chunksize=4), total=len(items), desc="ingest", disable=None)
-        ):
-            images[row] = pixels
-            digests.append(dataset.pixel_sha256(pixels))
-    images.flush()
+    results = ordered_map(_clean_pixels, ((item, size) for item in items), workers)
+    for pixels in tqdm(results, total=len(items), desc="ingest", disable=None):
+        writer.append(pixels)
+        digests.append(dataset.pixel_sha256(pixels))
     return digests
-
-
-class _Serial:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    @staticmethod
-    def map(fn, jobs, chunksize=1):
-        return map(fn, jobs)
 
 
 def build_manifest(items: Sequence, digests: list[str], test_fraction: float, seed: int) -> pd.DataFrame:
@@ -82,7 +59,3 @@ def summary(manifest: pd.DataFrame) -> dict:
             plane: {s: int(per_plane.loc[plane].get(s, 0)) for s in ("train", "test")} for plane in per_plane.index
         },
     }
-
-
-def write_metrics(path: Path, metrics: dict) -> None:
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from contextlib import contextmanager
@@ -43,3 +44,8 @@ def atomic_outputs(*paths: str | Path):
     for final, temp in zip(finals, temps, strict=False):
         _remove(final)
         os.replace(temp, final)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Small, diffable JSON: sorted keys, two-space indent, trailing newline."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

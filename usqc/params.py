@@ -17,16 +17,21 @@ import yaml
 from usqc.errors import UsqcError
 
 
-def param(*, min=None, max=None, gt=None, lt=None, choices=None, items=None, doc=""):
-    """A required params.yaml key with its allowed range (inclusive min/max, exclusive gt/lt)."""
-    return field(metadata={"min": min, "max": max, "gt": gt, "lt": lt, "choices": choices, "items": items, "doc": doc})
+def param(*, min=None, max=None, gt=None, lt=None, choices=None, items=None, pair=False, doc=""):
+    """A required params.yaml key and its allowed values.
+
+    min/max are inclusive, gt/lt exclusive; for a list (`items` = element type) they bound every
+    element, and `pair` asks for exactly [low, high] with low <= high.
+    """
+    rules = {"min": min, "max": max, "gt": gt, "lt": lt, "choices": choices, "items": items, "pair": pair, "doc": doc}
+    return field(metadata=rules)
 
 
 @dataclass(frozen=True)
 class BaseParams:
     seed: int = param(min=0, max=2**32 - 1, doc="root of every random draw")
     clean_size: int = param(min=32, max=1024, doc="side of the clean square images (thesis: 224)")
-    image_size: int = param(min=32, max=1024, doc="side of the model inputs after corruption (thesis: 174)")
+    image_size: int = param(min=71, max=1024, doc="model input side (thesis: 174; Xception needs >= 71)")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,15 @@ class IngestParams:
     test_fraction: float = param(gt=0.0, lt=1.0)
 
 
-SECTIONS: dict[str, type] = {"base": BaseParams, "ingest": IngestParams}
+@dataclass(frozen=True)
+class CorruptParams:
+    crop_total_px: tuple[int, ...] = param(items=int, pair=True, min=0, doc="per-axis crop px (thesis 75-100)")
+    blur_radius_px: tuple[int, ...] = param(items=int, pair=True, min=1, max=50, doc="median disk radius (thesis 1-10)")
+    noise_sigmas: tuple[float, ...] = param(items=float, gt=0.0, max=1.0, doc="Gaussian sigmas (thesis 0.1-0.5)")
+    examples: int = param(min=1, max=12, doc="source images shown in plots/corrupt/examples.png")
+
+
+SECTIONS: dict[str, type] = {"base": BaseParams, "ingest": IngestParams, "corrupt": CorruptParams}
 
 
 def load(path: str | Path, *names: str) -> dict[str, object]:
@@ -91,7 +104,11 @@ def _check(value, hint, rules, where: str):
     if typing.get_origin(hint) is tuple:
         if not isinstance(value, list | tuple) or not value:
             raise UsqcError(f"{where} must be a non-empty list (got {value!r})")
-        return tuple(_check(v, rules["items"], {}, f"{where}[{i}]") for i, v in enumerate(value))
+        element_rules = {k: rules.get(k) for k in ("min", "max", "gt", "lt")}
+        values = tuple(_check(v, rules["items"], element_rules, f"{where}[{i}]") for i, v in enumerate(value))
+        if rules.get("pair") and (len(values) != 2 or values[0] > values[1]):
+            raise UsqcError(f"{where} must be [low, high] with low <= high (got {value!r})")
+        return values
     value = _coerce(value, hint, where)
     if rules.get("choices") and value not in rules["choices"]:
         raise UsqcError(f"{where} must be one of {', '.join(map(str, rules['choices']))} (got {value!r})")

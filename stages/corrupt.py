@@ -1,0 +1,63 @@
+"""DVC stage `corrupt`: data/clean -> data/corrupted, one copy per corruption (thesis §4.2).
+
+Each clean image gives four rows, in the order original, scale_up, blur, noise, with the sampled
+intensity and the SSIM against the stored original; the split is the source's.
+"""
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from usqc import corruptions, dataset, params, stage
+from usqc.corrupt import Plan, check_sizes, example_sources, summary, write_corrupted
+from usqc.errors import UsqcError
+from usqc.figures import image_grid
+from usqc.outputs import atomic_outputs, write_json
+
+log = logging.getLogger("corrupt")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--clean", type=Path, default=Path("data/clean"))
+    parser.add_argument("--out", type=Path, default=Path("data/corrupted"))
+    parser.add_argument("--metrics", type=Path, default=Path("metrics/corrupt.json"))
+    parser.add_argument("--examples", type=Path, default=Path("plots/corrupt/examples.png"))
+    parser.add_argument("--ssim-table", type=Path, default=Path("plots/corrupt/ssim_by_label.csv"))
+    args = parser.parse_args()
+
+    p = params.load(args.params, "base", "corrupt")
+    base, cfg = p["base"], p["corrupt"]
+    check_sizes(base.clean_size, base.image_size, cfg.crop_total_px)
+    if not (args.clean / dataset.MANIFEST).exists():
+        raise UsqcError(f"{args.clean}: no clean data set; run the ingest stage first (dvc repro ingest)")
+    sources = dataset.read_manifest(args.clean)
+    plan = Plan(args.clean, base.seed, base.image_size, cfg.crop_total_px, cfg.blur_radius_px, cfg.noise_sigmas)
+    n_labels = len(corruptions.LABELS)
+
+    with atomic_outputs(args.out, args.metrics, args.examples, args.ssim_table) as (out, metrics, examples, table):
+        manifest = write_corrupted(sources, plan, out, stage.workers())
+        write_json(metrics, summary(manifest))
+        corrupted = manifest[manifest["label"] != "original"]
+        corrupted[["label", "intensity", "ssim"]].to_csv(table, index=False, float_format="%.6g")
+        images = dataset.open_images(out)
+        grid, titles = {}, {}
+        for row in example_sources(sources, cfg.examples):
+            name = f"{sources.plane[row]} {sources.image_id[row]}"
+            grid[name] = [images[n_labels * row + k] for k in range(n_labels)]
+            titles[name] = [_title(manifest.iloc[n_labels * row + k]) for k in range(n_labels)]
+        image_grid(grid, examples, titles)
+    log.info("wrote %s: %d images", args.out, len(manifest))
+
+
+def _title(row: pd.Series) -> str:
+    if row.label == "original":
+        return "original"
+    return f"{row.label} {row.intensity:.3g}\nSSIM {row.ssim:.3f}"
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,125 @@
+"""The corrupted training set (thesis §4.2): each clean image plus one copy per corruption."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from usqc import corruptions as C
+from usqc import dataset
+from usqc.errors import UsqcError
+from usqc.parallel import ordered_map
+from usqc.similarity import ssim
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one worker needs; picklable."""
+
+    clean_dir: Path
+    seed: int
+    size: int
+    crop_total_px: tuple[int, int]
+    blur_radius_px: tuple[int, int]
+    noise_sigmas: tuple[float, ...]
+
+
+def image_seed(seed: int, image_id: str) -> np.random.SeedSequence:
+    """Per-image randomness from the run seed and the id alone: order and workers do not matter."""
+    key = int.from_bytes(hashlib.sha256(image_id.encode()).digest()[:8], "little")
+    return np.random.SeedSequence([seed, key])
+
+
+@dataclass(frozen=True)
+class Corrupted:
+    images: np.ndarray  # (4, size, size) uint8 in LABELS order
+    intensities: tuple[float, ...]  # per label; 0 for the original
+    ssims: tuple[float, ...]  # per label, against the stored original; 1 for the original
+
+
+def corrupt_image(clean_u8: np.ndarray, image_id: str, plan: Plan) -> Corrupted:
+    rng_crop, rng_blur, rng_noise = (np.random.default_rng(s) for s in image_seed(plan.seed, image_id).spawn(3))
+    clean = C.to_float(clean_u8)
+    original = C.resize(clean, plan.size)
+    crops = C.thesis_crops(rng_crop, plan.crop_total_px)
+    radius = int(rng_blur.integers(plan.blur_radius_px[0], plan.blur_radius_px[1] + 1))
+    sigma = float(rng_noise.choice(plan.noise_sigmas))
+    floats = (
+        original,
+        C.crop_resize(clean, crops, plan.size),
+        C.REGISTRY["blur"].apply(clean, radius, rng_blur, plan.size),
+        C.REGISTRY["noise"].apply(clean, sigma, rng_noise, plan.size),
+    )
+    images = np.stack([C.to_uint8(f) for f in floats])
+    reference = C.to_float(images[0])
+    ssims = tuple(1.0 if k == 0 else ssim(reference, C.to_float(images[k])) for k in range(4))
+    return Corrupted(images, (0.0, C.lost_fraction(clean.shape, crops), float(radius), sigma), ssims)
+
+
+def corrupt_row(job: tuple[int, str, Plan]) -> Corrupted:
+    row, image_id, plan = job
+    return corrupt_image(dataset.read_images(plan.clean_dir, row, row + 1)[0], image_id, plan)
+
+
+def manifest_rows(source: pd.Series, result: Corrupted) -> list[dict]:
+    return [
+        {
+            "image_id": f"{source.image_id}_{label}",
+            "source_id": source.image_id,
+            "group_id": source.group_id,
+            "split": source.split,
+            "plane": source.plane,
+            "label": label,
+            "intensity": round(result.intensities[k], 6),
+            "ssim": round(result.ssims[k], 6),
+        }
+        for k, label in enumerate(C.LABELS)
+    ]
+
+
+def summary(manifest: pd.DataFrame) -> dict:
+    counts = manifest.groupby(["label", "split"]).size().unstack(fill_value=0)
+    stats = manifest.groupby("label")["ssim"].agg(["min", "mean", "max"])
+    return {
+        "images": int(len(manifest)),
+        "counts": {label: {s: int(counts.loc[label].get(s, 0)) for s in ("train", "test")} for label in C.LABELS},
+        "ssim": {
+            label: {k: round(float(stats.loc[label, k]), 4) for k in ("min", "mean", "max")} for label in C.LABELS[1:]
+        },
+    }
+
+
+def check_sizes(clean_size: int, image_size: int, crop_total_px: tuple[int, int]) -> None:
+    """Cross-key checks the per-key validation cannot make."""
+    if image_size > clean_size:
+        raise UsqcError(f"base.image_size ({image_size}) must not exceed base.clean_size ({clean_size})")
+    if crop_total_px[1] > clean_size // 2:
+        raise UsqcError(
+            f"corrupt.crop_total_px ({crop_total_px[1]} px) must be <= half of base.clean_size ({clean_size})"
+        )
+
+
+def example_sources(manifest: pd.DataFrame, count: int) -> list[int]:
+    """Row numbers of `count` sources, taking the planes in turn."""
+    per_plane = [list(rows) for _, rows in manifest.groupby("plane", sort=False).groups.items()]
+    picked = [rows[k] for k in range(count) for rows in per_plane if k < len(rows)]
+    return [int(r) for r in picked[:count]]
+
+
+def write_corrupted(sources: pd.DataFrame, plan: Plan, out: Path, workers: int) -> pd.DataFrame:
+    """Stream every source's four images into `out`/images.npy; return (and write) the manifest."""
+    jobs = ((row, image_id, plan) for row, image_id in enumerate(sources["image_id"]))
+    rows = []
+    with dataset.ImageWriter(out, len(C.LABELS) * len(sources), plan.size) as writer:
+        results = tqdm(ordered_map(corrupt_row, jobs, workers), total=len(sources), desc="corrupt", disable=None)
+        for source, result in zip(sources.itertuples(index=False), results, strict=True):
+            writer.append(result.images)
+            rows += manifest_rows(source, result)
+    manifest = pd.DataFrame(rows)
+    dataset.write_manifest(out, manifest)
+    return manifest
