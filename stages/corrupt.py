@@ -4,9 +4,7 @@ Each clean image gives four rows, in the order original, scale_up, blur, noise, 
 intensity and the SSIM against the stored original; the split is the source's.
 """
 
-import argparse
 import logging
-from pathlib import Path
 
 import pandas as pd
 
@@ -20,14 +18,14 @@ log = logging.getLogger("corrupt")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--clean", type=Path, default=Path("data/clean"))
-    parser.add_argument("--out", type=Path, default=Path("data/corrupted"))
-    parser.add_argument("--metrics", type=Path, default=Path("metrics/corrupt.json"))
-    parser.add_argument("--examples", type=Path, default=Path("plots/corrupt/examples.png"))
-    parser.add_argument("--ssim-table", type=Path, default=Path("plots/corrupt/ssim_by_label.csv"))
-    args = parser.parse_args()
+    args = stage.parse_args(
+        __doc__,
+        clean="data/clean",
+        out="data/corrupted",
+        metrics="metrics/corrupt.json",
+        examples="plots/corrupt/examples.png",
+        ssim_table="plots/corrupt/ssim_by_label.csv",
+    )
 
     p = params.load(args.params, "base", "corrupt")
     base, cfg = p["base"], p["corrupt"]

@@ -4,9 +4,7 @@ Thesis §4.1-4.2: grayscale, resized to 224 x 224. The train/test split is decid
 by group, so no patient or source image is ever on both sides.
 """
 
-import argparse
 import logging
-from pathlib import Path
 
 from usqc import dataset, params, stage
 from usqc.figures import image_grid
@@ -18,12 +16,9 @@ log = logging.getLogger("ingest")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--out", type=Path, default=Path("data/clean"))
-    parser.add_argument("--metrics", type=Path, default=Path("metrics/ingest.json"))
-    parser.add_argument("--samples", type=Path, default=Path("plots/ingest/samples.png"))
-    args = parser.parse_args()
+    args = stage.parse_args(
+        __doc__, out="data/clean", metrics="metrics/ingest.json", samples="plots/ingest/samples.png"
+    )
 
     p = params.load(args.params, "base", "ingest")
     base, cfg = p["base"], p["ingest"]

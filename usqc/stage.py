@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from usqc.errors import UsqcError
 
@@ -22,6 +24,15 @@ def run(main: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         print("interrupted: no outputs written", file=sys.stderr)
         sys.exit(130)
+
+
+def parse_args(doc: str | None, **paths: str) -> argparse.Namespace:
+    """`--params` plus one `--name PATH` option per stage input or output (dvc.yaml passes them all)."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--params", default="params.yaml")
+    for name, default in paths.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=Path(default))
+    return parser.parse_args()
 
 
 def workers() -> int:
