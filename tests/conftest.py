@@ -24,6 +24,35 @@ TINY_PARAMS = {
         "test_fraction": 0.34,
     },
     "corrupt": {"crop_total_px": [20, 40], "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3], "examples": 2},
+    "threshold_sweep": {
+        "arch": "xception",
+        "weights": "none",
+        "epochs": 1,
+        "batch_size": 8,
+        "learning_rate": 0.0001,
+        "validation_fraction": 0.34,
+        "augment": True,
+        "levels": 3,
+        "scale_up_range": [0.0, 0.5],
+        "blur_range": [0, 4],
+        "noise_range": [0.0, 0.6],
+        "accuracy_floor": 0.9,
+        "max_drop": 0.05,
+        "bootstrap": 50,
+    },
+    **{
+        f"train_{arch}": {
+            "arch": arch,
+            "weights": "none",
+            "epochs": 1,
+            "batch_size": 8,
+            "learning_rate": 0.0001,
+            "validation_fraction": 0.34,
+            "early_stopping_patience": 0,
+            "distribute": "auto",
+        }
+        for arch in ("vgg16", "xception")
+    },
 }
 
 
@@ -35,8 +64,10 @@ def write_params(path: Path, **overrides: dict) -> Path:
     return path
 
 
-def run_stage(name: str, *args: str, cwd: Path, workers: int = 2) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "USQC_WORKERS": str(workers)}
+def run_stage(
+    name: str, *args: str, cwd: Path, workers: int = 2, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "USQC_WORKERS": str(workers), **(env or {})}
     return subprocess.run(
         [sys.executable, str(REPO / "stages" / f"{name}.py"), *args], cwd=cwd, env=env, capture_output=True, text=True
     )

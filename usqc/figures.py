@@ -29,3 +29,52 @@ def image_grid(rows: dict[str, list[np.ndarray]], path: str | Path, titles: dict
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png", metadata={"Software": None})
     plt.close(fig)
+
+
+def sweep_figures(curves: dict, thresholds: dict, units: dict, paths: dict[str, Path]) -> None:
+    """Thesis Figures 20-22, one panel per corruption, the accuracy-floor threshold marked.
+
+    curves: name -> DataFrame(intensity, mean_ssim, accuracy); thresholds: name -> intensity or None.
+    paths: keys 'accuracy_vs_intensity', 'accuracy_vs_ssim', 'ssim_vs_intensity'.
+    """
+    views = {
+        "accuracy_vs_intensity": ("intensity", "accuracy", "Figure 20: accuracy against intensity"),
+        "accuracy_vs_ssim": ("mean_ssim", "accuracy", "Figure 21: accuracy against SSIM"),
+        "ssim_vs_intensity": ("intensity", "mean_ssim", "Figure 22: SSIM against intensity"),
+    }
+    for key, (x, y, title) in views.items():
+        fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.4), squeeze=False)
+        for ax, (name, curve) in zip(axes[0], curves.items(), strict=True):
+            ax.plot(curve[x], curve[y], marker="o", markersize=3)
+            t = thresholds.get(name)
+            if t is not None:
+                at = curve.loc[(curve["intensity"] - t).abs().idxmin()]
+                ax.axvline(at[x], color="tab:red", linestyle="--", label=f"threshold {t:.3g}")
+                ax.legend(fontsize=8)
+            ax.set_title(name)
+            ax.set_xlabel("mean SSIM" if x == "mean_ssim" else f"intensity ({units[name]})")
+            ax.set_ylabel("plane accuracy" if y == "accuracy" else "mean SSIM")
+            ax.grid(alpha=0.3)
+        fig.suptitle(title)
+        fig.tight_layout()
+        fig.savefig(paths[key], dpi=90, format="png", metadata={"Software": None})
+        plt.close(fig)
+
+
+def confusion_figure(matrix: np.ndarray, classes, title: str, path: str | Path) -> None:
+    """Row-normalised confusion matrix (true class per row), as the thesis' Figures 26 and 32."""
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.6, 4.0))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            color = "white" if shares[i, j] > 0.5 else "black"
+            ax.text(j, i, f"{shares[i, j]:.2f}\n({matrix[i, j]})", ha="center", va="center", fontsize=8, color=color)
+    ax.set_xticks(range(len(classes)), classes, rotation=30)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, format="png", metadata={"Software": None})
+    plt.close(fig)

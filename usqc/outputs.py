@@ -29,7 +29,7 @@ def atomic_outputs(*paths: str | Path):
         missing = [a for a in (parent, *parent.parents) if not a.exists()]
         created.extend(reversed(missing))
         parent.mkdir(parents=True, exist_ok=True)
-    temps = [p.with_name(f".{p.name}.tmp{os.getpid()}") for p in finals]
+    temps = [p.with_name(f".tmp{os.getpid()}.{p.name}") for p in finals]  # keep the suffix: savers check it
     for temp in temps:
         _remove(temp)
     try:
@@ -46,6 +46,17 @@ def atomic_outputs(*paths: str | Path):
         os.replace(temp, final)
 
 
+def rounded(value, digits: int = 4):
+    """Floats anywhere in nested dicts and lists rounded, so metrics diffs show real changes only."""
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, float):
+        return round(value, digits)
+    return value
+
+
 def write_json(path: Path, data: dict) -> None:
-    """Small, diffable JSON: sorted keys, two-space indent, trailing newline."""
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """Small, diffable JSON: floats to 4 decimals, sorted keys, two-space indent, trailing newline."""
+    path.write_text(json.dumps(rounded(data), indent=2, sort_keys=True) + "\n")

@@ -51,7 +51,44 @@ class CorruptParams:
     examples: int = param(min=1, max=12, doc="source images shown in plots/corrupt/examples.png")
 
 
-SECTIONS: dict[str, type] = {"base": BaseParams, "ingest": IngestParams, "corrupt": CorruptParams}
+@dataclass(frozen=True)
+class ThresholdSweepParams:
+    arch: str = param(choices=("xception", "vgg16"), doc="plane classifier base (thesis: xception)")
+    weights: str = param(doc="imagenet, none, or a path to no-top base weights")
+    epochs: int = param(min=1, max=1000)
+    batch_size: int = param(min=1, max=4096)
+    learning_rate: float = param(gt=0.0, lt=1.0)
+    validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
+    augment: bool = param(doc="random mirroring, rotation, shift and zoom of training images")
+    levels: int = param(min=2, max=1000, doc="intensities per corruption (thesis: 50)")
+    scale_up_range: tuple[float, ...] = param(items=float, pair=True, min=0.0, lt=1.0, doc="area fraction lost")
+    blur_range: tuple[float, ...] = param(items=float, pair=True, min=0.0, max=100.0, doc="disk radius px")
+    noise_range: tuple[float, ...] = param(items=float, pair=True, min=0.0, max=1.0, doc="Gaussian sigma")
+    accuracy_floor: float = param(gt=0.0, lt=1.0, doc="thesis: 0.90")
+    max_drop: float = param(gt=0.0, lt=1.0, doc="allowed fall below clean accuracy (thesis: ~0.05)")
+    bootstrap: int = param(min=10, max=100_000, doc="resamples for the threshold intervals")
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    arch: str = param(choices=("vgg16", "xception"))
+    weights: str = param(doc="imagenet, none, or a path to no-top base weights")
+    epochs: int = param(min=1, max=10_000)
+    batch_size: int = param(min=1, max=4096)
+    learning_rate: float = param(gt=0.0, lt=1.0)
+    validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
+    early_stopping_patience: int = param(min=0, max=10_000, doc="0: off (train every epoch)")
+    distribute: str = param(choices=("auto", "off"), doc="auto: mixed precision + MirroredStrategy on GPUs")
+
+
+SECTIONS: dict[str, type] = {
+    "base": BaseParams,
+    "ingest": IngestParams,
+    "corrupt": CorruptParams,
+    "threshold_sweep": ThresholdSweepParams,
+    "train_vgg16": TrainParams,
+    "train_xception": TrainParams,
+}
 
 
 def load(path: str | Path, *names: str) -> dict[str, object]:

@@ -26,10 +26,13 @@ def run(main: Callable[[], None]) -> None:
         sys.exit(130)
 
 
-def parse_args(doc: str | None, **paths: str) -> argparse.Namespace:
-    """`--params` plus one `--name PATH` option per stage input or output (dvc.yaml passes them all)."""
+def parse_args(doc: str | None, section: str | None = None, **paths: str) -> argparse.Namespace:
+    """`--params` (and `--section` for scripts shared by several stages) plus one `--name PATH`
+    option per stage input or output (dvc.yaml passes them all)."""
     parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--params", default="params.yaml")
+    if section is not None:
+        parser.add_argument("--section", default=section, help="params.yaml section of this stage")
     for name, default in paths.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=Path(default))
     return parser.parse_args()

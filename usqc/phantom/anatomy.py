@@ -229,7 +229,7 @@ def draw_plane(plane: str, probe: ConvexProbe, rng: np.random.Generator) -> Canv
     canvas = Canvas(world_extent(probe), CANVAS_MM_PER_PX, T.MYOMETRIUM)
     scene = _maternal_scene(canvas, probe, rng)
     _loose_parts(canvas, probe, scene, rng)
-    angle = rng.uniform(-35, 35) + (180 if rng.random() < 0.5 else 0)
+    angle = rng.uniform(-20, 20) + (180 if rng.random() < 0.5 else 0)  # standard planes are taken near horizontal
     mirror = bool(rng.random() < 0.5)
     if plane == "BPD":
         bpd = rng.uniform(35, 60)

@@ -1,0 +1,105 @@
+"""DVC stage `threshold_sweep` (thesis §6): where does each corruption start to matter?
+
+Trains the plane classifier (BPD / CRL / NT) on clean train images, then for each corruption
+applies `levels` intensities to every clean test image and records accuracy and SSIM per level.
+The threshold is the first intensity whose accuracy falls below the floor (and, reported too,
+the first that falls `max_drop` below clean accuracy), with bootstrap intervals over test images.
+"""
+
+import logging
+
+import numpy as np
+
+from usqc import corruptions, dataset, params, stage
+from usqc.errors import UsqcError
+from usqc.figures import sweep_figures
+from usqc.models import build
+from usqc.outputs import atomic_outputs, write_json
+from usqc.split import grouped_split
+from usqc.sweep import originals_at, sweep, sweep_intensities
+from usqc.thresholds import thresholds
+from usqc.training import fit, make_deterministic, predict
+
+log = logging.getLogger("threshold_sweep")
+
+
+def main() -> None:
+    args = stage.parse_args(
+        __doc__,
+        clean="data/clean",
+        model="models/plane_classifier.keras",
+        metrics="metrics/threshold_sweep.json",
+        plots="plots/threshold_sweep",
+    )
+    p = params.load(args.params, "base", "threshold_sweep")
+    base, cfg = p["base"], p["threshold_sweep"]
+    if not (args.clean / dataset.MANIFEST).exists():
+        raise UsqcError(f"{args.clean}: no clean data set; run the ingest stage first (dvc repro ingest)")
+    make_deterministic(base.seed)
+    manifest = dataset.read_manifest(args.clean)
+    planes = list(dict.fromkeys(manifest["plane"]))
+    labels = manifest["plane"].map(planes.index).to_numpy()
+    images = originals_at(dataset.open_images(args.clean), base.image_size)
+
+    train = manifest.index[manifest["split"] == "train"].to_numpy()
+    held = grouped_split(
+        manifest.loc[train, "group_id"].tolist(),
+        manifest.loc[train, "plane"].tolist(),
+        cfg.validation_fraction,
+        base.seed,
+    )
+    fit_rows = train[np.array(held) == "train"]
+    val_rows = train[np.array(held) == "test"]
+    test = manifest.index[manifest["split"] == "test"].to_numpy()
+    log.info("plane classifier: %d fit, %d validation, %d test images", len(fit_rows), len(val_rows), len(test))
+
+    model = build(cfg.arch, base.image_size, len(planes), cfg.weights, param_key="threshold_sweep.weights")
+    history = fit(
+        model, images, labels, fit_rows, val_rows, epochs=cfg.epochs, batch_size=cfg.batch_size,
+        learning_rate=cfg.learning_rate, seed=base.seed, augment=cfg.augment,
+    )  # fmt: skip
+
+    def classify(batch: np.ndarray) -> np.ndarray:
+        return predict(model, batch, cfg.batch_size).argmax(axis=1)
+
+    clean_correct = classify(images[test]) == labels[test]
+    val_accuracy = float((classify(images[val_rows]) == labels[val_rows]).mean()) if len(val_rows) else None
+    clean_test = dataset.read_images(args.clean, 0, len(manifest))[test]
+    ranges = {"scale_up": cfg.scale_up_range, "blur": cfg.blur_range, "noise": cfg.noise_range}
+    curves, found = {}, {}
+    for name, (low, high) in ranges.items():
+        intensities = sweep_intensities(name, low, high, cfg.levels)
+        curve, correct = sweep(name, intensities, clean_test, images[test], labels[test], classify, base.seed)
+        curves[name] = curve
+        found[name] = thresholds(
+            name, curve["intensity"].to_numpy(), correct, clean_correct,
+            cfg.accuracy_floor, cfg.max_drop, cfg.bootstrap, base.seed,
+        )  # fmt: skip
+        log.info("%s: threshold %s (%s)", name, found[name]["floor"], corruptions.REGISTRY[name].unit)
+
+    metrics_data = {
+        "planes": planes,
+        "clean_accuracy": float(clean_correct.mean()),
+        "validation_accuracy": val_accuracy,
+        "final_train_accuracy": float(history.history["accuracy"][-1]),
+        "accuracy_floor": cfg.accuracy_floor,
+        "max_drop": cfg.max_drop,
+        "thresholds": found,
+        "units": {name: corruptions.REGISTRY[name].unit for name in ranges},
+    }
+    with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
+        model.save(model_path)
+        write_json(metrics_path, metrics_data)
+        plots.mkdir()
+        for name, curve in curves.items():
+            curve.round(6).to_csv(plots / f"{name}.csv", index=False)
+        sweep_figures(
+            curves,
+            {name: t["floor"] for name, t in found.items()},
+            metrics_data["units"],
+            {key: plots / f"{key}.png" for key in ("accuracy_vs_intensity", "accuracy_vs_ssim", "ssim_vs_intensity")},
+        )
+
+
+if __name__ == "__main__":
+    stage.run(main)

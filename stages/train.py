@@ -1,0 +1,90 @@
+"""DVC stages `train_vgg16` and `train_xception` (thesis §7.2-7.3): the corruption classifiers.
+
+Trains the thesis model (base + Flatten + Dense 1024 + softmax) to tell original, scale_up, blur
+and noise apart on data/corrupted, validating on held-out train groups; evaluates on the test
+split. `--section` picks the params section, so one script serves both stages.
+"""
+
+import logging
+import time
+
+import numpy as np
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
+
+from usqc import corruptions, dataset, params, stage
+from usqc.errors import UsqcError
+from usqc.evaluation import confusion, prediction_table, report
+from usqc.figures import confusion_figure
+from usqc.models import build
+from usqc.outputs import atomic_outputs, write_json
+from usqc.split import grouped_split
+from usqc.training import fit, predict, strategy_for
+
+log = logging.getLogger("train")
+
+
+def main() -> None:
+    args = stage.parse_args(
+        __doc__,
+        section="train_vgg16",
+        data="data/corrupted",
+        model="models/vgg16.keras",
+        metrics="metrics/train_vgg16.json",
+        plots="plots/train_vgg16",
+    )
+    p = params.load(args.params, "base", args.section)
+    base, cfg = p["base"], p[args.section]
+    if not (args.data / dataset.MANIFEST).exists():
+        raise UsqcError(f"{args.data}: no corrupted data set; run the corrupt stage first (dvc repro corrupt)")
+    manifest = dataset.read_manifest(args.data)
+    images = dataset.open_images(args.data)
+    if images.shape[1] != base.image_size:
+        raise UsqcError(
+            f"{args.data} holds {images.shape[1]} px images but base.image_size is {base.image_size}; rerun corrupt"
+        )
+    classes = list(corruptions.LABELS)
+    labels = manifest["label"].map(classes.index).to_numpy()
+    train = np.flatnonzero(manifest["split"] == "train")
+    held = np.array(grouped_split(manifest.loc[train, "group_id"].tolist(), manifest.loc[train, "label"].tolist(),
+                                  cfg.validation_fraction, base.seed))  # fmt: skip
+    fit_rows, val_rows = train[held == "train"], train[held == "test"]
+    test = np.flatnonzero(manifest["split"] == "test")
+    log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
+
+    strategy = strategy_for(cfg.distribute, base.seed)
+    with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
+        plots.mkdir()
+        live = Live(str(plots / "live"), dvcyaml=False, save_dvc_exp=False, report=None)
+        with strategy.scope():
+            model = build(cfg.arch, base.image_size, len(classes), cfg.weights, param_key=f"{args.section}.weights")
+            started = time.perf_counter()
+            history = fit(
+                model, images, labels, fit_rows, val_rows,
+                epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=base.seed,
+                patience=cfg.early_stopping_patience, callbacks=[DVCLiveCallback(live=live)],
+            )  # fmt: skip
+            seconds = time.perf_counter() - started
+        live.end()
+        predicted = predict(model, images[test], cfg.batch_size).argmax(axis=1)
+        epochs_run = len(history.history["loss"])
+        metrics = {
+            "test": report(labels[test], predicted, classes),
+            "epochs": epochs_run,
+            "train_images": int(len(fit_rows)),
+            "train_images_per_second": len(fit_rows) * epochs_run / seconds,
+            "final_train_accuracy": float(history.history["accuracy"][-1]),
+        }
+        if len(val_rows):
+            metrics["final_validation_accuracy"] = float(history.history["val_accuracy"][-1])
+        write_json(metrics_path, metrics)
+        prediction_table(labels[test], predicted, classes).to_csv(plots / "predictions.csv", index=False)
+        confusion_figure(
+            confusion(labels[test], predicted, classes), classes, f"{cfg.arch} (test split)", plots / "confusion.png"
+        )
+        model.save(model_path)
+    log.info("%s test accuracy %.4f", cfg.arch, metrics["test"]["accuracy"])
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,76 @@
+"""train_vgg16 / train_xception on 16 tiny images: files, keys, determinism, the input pipeline."""
+
+import json
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import run_stage, write_params
+from usqc.tfdata import image_dataset
+
+REPORT_KEYS = {"accuracy", "macro_avg", "weighted_avg", "per_class"}
+
+
+@pytest.fixture(scope="module")
+def corrupted(tmp_path_factory):
+    """24 corrupted images: 3 patients x BPD/NT x 4 labels; 1 patient tests, 1 validates, 1 trains."""
+    root = tmp_path_factory.mktemp("train")
+    write_params(
+        root / "params.yaml",
+        ingest={"images_per_plane": 3, "planes": ["BPD", "NT"], "test_fraction": 0.34},
+        **{f"train_{a}": {"validation_fraction": 0.5} for a in ("vgg16", "xception")},
+    )
+    stages = {
+        "ingest": ("--metrics", "m.json", "--samples", "s.png"),
+        "corrupt": ("--metrics", "c.json", "--examples", "e.png", "--ssim-table", "t.csv"),
+    }
+    for name, args in stages.items():
+        result = run_stage(name, *args, cwd=root)
+        assert result.returncode == 0, result.stderr[-2000:]
+    return root
+
+
+def _train(root, arch, out):
+    args = ("--section", f"train_{arch}", "--model", f"{out}/{arch}.keras", "--metrics", f"{out}/{arch}.json",
+            "--plots", f"{out}/plots_{arch}")  # fmt: skip
+    result = run_stage("train", *args, cwd=root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads((root / out / f"{arch}.json").read_text())
+
+
+@pytest.mark.parametrize("arch", ["vgg16", "xception"])
+def test_one_epoch_on_tiny_images_writes_model_metrics_curves_and_confusion(corrupted, arch):
+    metrics = _train(corrupted, arch, "run1")
+    assert set(metrics["test"]) >= REPORT_KEYS and set(metrics["test"]["per_class"]) == {
+        "original",
+        "scale_up",
+        "blur",
+        "noise",
+    }
+    assert sum(c["support"] for c in metrics["test"]["per_class"].values()) == 8
+    assert {"precision", "recall", "f1"} <= set(metrics["test"]["macro_avg"]) and metrics["epochs"] == 1
+    model = keras.models.load_model(corrupted / f"run1/{arch}.keras")
+    assert model.input_shape == (None, 72, 72, 3) and model.output_shape == (None, 4)
+    plots = corrupted / f"run1/plots_{arch}"
+    assert list(pd.read_csv(plots / "predictions.csv").columns) == ["actual", "predicted"]
+    assert (plots / "confusion.png").exists()
+    assert (plots / "live/plots/metrics/train/accuracy.tsv").exists()
+
+
+def test_same_seed_same_metrics_on_cpu(corrupted):
+    first, second = _train(corrupted, "vgg16", "a"), _train(corrupted, "vgg16", "b")
+    for key in ("test", "final_train_accuracy", "final_validation_accuracy"):
+        assert first[key] == second[key]
+
+
+def test_pipeline_yields_three_channel_floats_in_the_given_order():
+    images = np.arange(5 * 4 * 4, dtype=np.uint8).reshape(5, 4, 4)
+    labels = np.array([0, 1, 2, 3, 0])
+    batches = list(image_dataset(images, labels, np.array([4, 2, 0, 1]), batch_size=3))
+    x, y = batches[0]
+    assert x.shape == (3, 4, 4, 3) and x.dtype.name == "float32" and y.numpy().tolist() == [0, 2, 0]
+    np.testing.assert_array_equal(x.numpy()[0, ..., 2], images[4].astype("float32"))
+    shuffled = [int(v) for _, yb in image_dataset(images, labels, np.arange(5), 5, shuffle_seed=1) for v in yb]
+    assert sorted(shuffled) == sorted(labels.tolist())

@@ -1,0 +1,140 @@
+"""The thesis' classifiers: a keras.applications base + Flatten + Dense(1024, relu) + softmax (§7.2.2).
+
+A built model takes plain 0-255 grayscale replicated to three channels and applies its own
+architecture's input preprocessing inside, so a saved `.keras` file is self-contained.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from usqc.errors import UsqcError
+
+# Caffe-style means that VGG16's preprocess_input subtracts in BGR order; with identical gray
+# channels the RGB->BGR flip is a no-op, so a per-channel Normalization reproduces it exactly.
+_VGG_MEANS_BGR = (103.939, 116.779, 123.68)
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    application: str  # keras.applications constructor
+    min_size: int  # smallest input side the base accepts
+    weights_file: str  # ImageNet no-top weights, as cached under ~/.keras/models
+    weights_module: str  # keras module holding the download URL
+
+
+ARCHS = {
+    "vgg16": Arch("vgg16", "VGG16", 32, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16"),
+    "xception": Arch("xception", "Xception", 71, "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "xception"),
+}
+RANDOM_INIT_BN_MOMENTUM = 0.9
+_HASHES = {"vgg16": "6d6bbae143d832006294945121d1f1fc", "xception": "b0042744bf5b25fce3cb969f33bebb97"}
+
+
+def preprocessing(arch: str) -> layers.Layer:
+    if arch == "vgg16":
+        return layers.Normalization(mean=list(_VGG_MEANS_BGR), variance=[1.0, 1.0, 1.0], name="vgg16_preprocess")
+    return layers.Rescaling(1 / 127.5, offset=-1.0, name="xception_preprocess")  # 'tf' mode: [-1, 1]
+
+
+def imagenet_weights(arch: str, param_key: str) -> str:
+    """Path of the cached ImageNet weights, downloading them through Keras if needed."""
+    import importlib
+
+    spec = ARCHS[arch]
+    url = importlib.import_module(f"keras.src.applications.{spec.weights_module}").WEIGHTS_PATH_NO_TOP
+    try:
+        return keras.utils.get_file(spec.weights_file, url, cache_subdir="models", file_hash=_HASHES[arch])
+    except Exception as exc:  # Keras wraps every network failure in a bare Exception
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / spec.weights_file
+        raise UsqcError(
+            f"could not download ImageNet weights for {arch} ({reason}); "
+            f"train from scratch with -S {param_key}=none, or place {spec.weights_file} at {cache}"
+        ) from None
+
+
+def build(
+    arch: str, input_size: int, n_classes: int, weights: str = "imagenet", param_key: str = "weights"
+) -> keras.Model:
+    """Base + Flatten + Dense(1024, relu) + Dense(n_classes, softmax) on (size, size, 3) 0-255 input.
+
+    weights: "imagenet" (Keras download/cache), "none" (random), or a path to a weights file of
+    the base without its top. `param_key` names the params.yaml key in error messages.
+    """
+    if arch not in ARCHS:
+        raise UsqcError(
+            f"{param_key.rsplit('.', 1)[0]}.arch: unknown architecture {arch!r}; use one of {', '.join(ARCHS)}"
+        )
+    spec = ARCHS[arch]
+    if input_size < spec.min_size:
+        raise UsqcError(f"{arch} needs inputs of at least {spec.min_size} px (got {input_size}); raise base.image_size")
+    if weights == "imagenet":
+        base_weights = imagenet_weights(arch, param_key)
+    elif weights == "none":
+        base_weights = None
+    else:
+        if not Path(weights).is_file():
+            raise UsqcError(f"{param_key}: weights file {weights} not found; give an existing file, imagenet or none")
+        base_weights = weights
+    inputs = keras.Input((input_size, input_size, 3), name="gray_0_255")
+    base = getattr(keras.applications, spec.application)(
+        include_top=False, weights=None, input_shape=(input_size, input_size, 3)
+    )
+    if base_weights is None:
+        # From random weights the Keras default momentum (0.99) keeps the moving statistics of the
+        # first steps for hundreds of steps: validation in inference mode then sits at chance.
+        _set_batchnorm_momentum(base, RANDOM_INIT_BN_MOMENTUM)
+    else:
+        try:
+            base.load_weights(base_weights)
+        except (ValueError, OSError) as exc:
+            raise UsqcError(f"{param_key}: cannot load {base_weights} into {arch} ({str(exc)[:120]})") from None
+    x = base(preprocessing(arch)(inputs))
+    x = layers.Flatten()(x)
+    x = layers.Dense(1024, activation="relu")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", dtype="float32")(x)  # float32 under mixed precision
+    return keras.Model(inputs, outputs, name=f"{arch}_classifier")
+
+
+def _set_batchnorm_momentum(model: keras.Model, momentum: float) -> None:
+    for layer in _all_layers(model):
+        if isinstance(layer, layers.BatchNormalization):
+            layer.momentum = momentum
+
+
+def recalibrate_batchnorm(model: keras.Model, batches) -> int:
+    """Re-estimate every BatchNormalization layer's moving statistics as the exact average over `batches`.
+
+    A network trained from scratch for a few hundred steps has moving averages (momentum 0.99)
+    that still remember its first steps, so inference mode disagrees with training mode. One
+    pass in training mode with momentum k/(k+1) at batch k leaves the plain mean of the batch
+    statistics. Weights are untouched. Returns the number of layers recalibrated.
+    """
+    norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    if not norms:
+        return 0
+    saved = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.moving_mean.assign(keras.ops.zeros_like(layer.moving_mean))
+        layer.moving_variance.assign(keras.ops.ones_like(layer.moving_variance))
+    for k, batch in enumerate(batches):
+        for layer in norms:
+            layer.momentum = k / (k + 1)
+        model(batch, training=True)
+    for layer, momentum in zip(norms, saved, strict=True):
+        layer.momentum = momentum
+    return len(norms)
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
