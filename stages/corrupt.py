@@ -10,7 +10,6 @@ import pandas as pd
 
 from usqc import corruptions, dataset, params, stage
 from usqc.corrupt import Plan, check_sizes, example_sources, summary, write_corrupted
-from usqc.errors import UsqcError
 from usqc.figures import image_grid
 from usqc.outputs import atomic_outputs, write_json
 
@@ -30,9 +29,7 @@ def main() -> None:
     p = params.load(args.params, "base", "corrupt")
     base, cfg = p["base"], p["corrupt"]
     check_sizes(base.clean_size, base.image_size, cfg.crop_total_px)
-    if not (args.clean / dataset.MANIFEST).exists():
-        raise UsqcError(f"{args.clean}: no clean data set; run the ingest stage first (dvc repro ingest)")
-    sources = dataset.read_manifest(args.clean)
+    sources = dataset.require(args.clean, "ingest")
     plan = Plan(args.clean, base.seed, base.image_size, cfg.crop_total_px, cfg.blur_radius_px, cfg.noise_sigmas)
     n_labels = len(corruptions.LABELS)
 

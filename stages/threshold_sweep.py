@@ -11,11 +11,10 @@ import logging
 import numpy as np
 
 from usqc import corruptions, dataset, params, stage
-from usqc.errors import UsqcError
 from usqc.figures import sweep_figures
 from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
-from usqc.split import grouped_split
+from usqc.split import hold_out
 from usqc.sweep import originals_at, sweep, sweep_intensities
 from usqc.thresholds import thresholds
 from usqc.training import fit, make_deterministic, predict
@@ -33,24 +32,15 @@ def main() -> None:
     )
     p = params.load(args.params, "base", "threshold_sweep")
     base, cfg = p["base"], p["threshold_sweep"]
-    if not (args.clean / dataset.MANIFEST).exists():
-        raise UsqcError(f"{args.clean}: no clean data set; run the ingest stage first (dvc repro ingest)")
+    manifest = dataset.require(args.clean, "ingest")
     make_deterministic(base.seed)
-    manifest = dataset.read_manifest(args.clean)
     planes = list(dict.fromkeys(manifest["plane"]))
     labels = manifest["plane"].map(planes.index).to_numpy()
     images = originals_at(dataset.open_images(args.clean), base.image_size)
 
-    train = manifest.index[manifest["split"] == "train"].to_numpy()
-    held = grouped_split(
-        manifest.loc[train, "group_id"].tolist(),
-        manifest.loc[train, "plane"].tolist(),
-        cfg.validation_fraction,
-        base.seed,
-    )
-    fit_rows = train[np.array(held) == "train"]
-    val_rows = train[np.array(held) == "test"]
-    test = manifest.index[manifest["split"] == "test"].to_numpy()
+    train = np.flatnonzero(manifest["split"] == "train")
+    fit_rows, val_rows = hold_out(manifest, train, "plane", cfg.validation_fraction, base.seed)
+    test = np.flatnonzero(manifest["split"] == "test")
     log.info("plane classifier: %d fit, %d validation, %d test images", len(fit_rows), len(val_rows), len(test))
 
     model = build(cfg.arch, base.image_size, len(planes), cfg.weights, param_key="threshold_sweep.weights")
@@ -64,7 +54,7 @@ def main() -> None:
 
     clean_correct = classify(images[test]) == labels[test]
     val_accuracy = float((classify(images[val_rows]) == labels[val_rows]).mean()) if len(val_rows) else None
-    clean_test = dataset.read_images(args.clean, 0, len(manifest))[test]
+    clean_test = dataset.open_images(args.clean)[test]
     ranges = {"scale_up": cfg.scale_up_range, "blur": cfg.blur_range, "noise": cfg.noise_range}
     curves, found = {}, {}
     for name, (low, high) in ranges.items():

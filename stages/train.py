@@ -18,7 +18,7 @@ from usqc.evaluation import confusion, prediction_table, report
 from usqc.figures import confusion_figure
 from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
-from usqc.split import grouped_split
+from usqc.split import hold_out
 from usqc.training import fit, predict, strategy_for
 
 log = logging.getLogger("train")
@@ -35,9 +35,7 @@ def main() -> None:
     )
     p = params.load(args.params, "base", args.section)
     base, cfg = p["base"], p[args.section]
-    if not (args.data / dataset.MANIFEST).exists():
-        raise UsqcError(f"{args.data}: no corrupted data set; run the corrupt stage first (dvc repro corrupt)")
-    manifest = dataset.read_manifest(args.data)
+    manifest = dataset.require(args.data, "corrupt")
     images = dataset.open_images(args.data)
     if images.shape[1] != base.image_size:
         raise UsqcError(
@@ -46,9 +44,7 @@ def main() -> None:
     classes = list(corruptions.LABELS)
     labels = manifest["label"].map(classes.index).to_numpy()
     train = np.flatnonzero(manifest["split"] == "train")
-    held = np.array(grouped_split(manifest.loc[train, "group_id"].tolist(), manifest.loc[train, "label"].tolist(),
-                                  cfg.validation_fraction, base.seed))  # fmt: skip
-    fit_rows, val_rows = train[held == "train"], train[held == "test"]
+    fit_rows, val_rows = hold_out(manifest, train, "label", cfg.validation_fraction, base.seed)
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
 

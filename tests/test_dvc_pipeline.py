@@ -57,19 +57,27 @@ def out_hashes(repo: Path) -> dict:
     return {name: [o["md5"] for o in stage["outs"]] for name, stage in lock["stages"].items()}
 
 
-def test_repro_writes_lock_and_outputs(repo):
-    assert (repo / "data/clean/images.npy").exists() and (repo / "metrics/ingest.json").exists()
-    assert "ingest" in out_hashes(repo)
+STAGES = {"ingest", "corrupt", "threshold_sweep", "train_vgg16", "train_xception"}
+
+
+def test_repro_runs_every_stage_and_leaves_the_pipeline_up_to_date(repo):
+    assert set(out_hashes(repo)) == STAGES
+    assert (repo / "models/vgg16.keras").exists() and (repo / "models/plane_classifier.keras").exists()
     assert "up to date" in dvc(repo, "status")
+    assert "didn't change" in dvc(repo, "repro")
 
 
-def test_second_repro_changes_nothing_and_forced_rerun_is_identical(repo):
+def test_forced_rerun_of_the_data_stages_is_byte_identical(repo):
     before = out_hashes(repo)
-    assert "didn't change" in dvc(repo, "repro") or "up to date" in dvc(repo, "status")
-    dvc(repo, "repro", "--force")
-    assert out_hashes(repo) == before
+    dvc(repo, "repro", "--force", "--single-item", "ingest", "corrupt")
+    after = out_hashes(repo)
+    assert after["ingest"] == before["ingest"] and after["corrupt"] == before["corrupt"]
 
 
-def test_metrics_show_reads_ingest_counts(repo):
-    shown = json.loads(dvc(repo, "metrics", "show", "--json"))
-    assert shown[""]["data"]["metrics/ingest.json"]["data"]["images"] == 9
+def test_metrics_and_plots_show_after_repro(repo):
+    shown = json.loads(dvc(repo, "metrics", "show", "--json"))[""]["data"]
+    assert shown["metrics/ingest.json"]["data"]["images"] == 9
+    assert set(shown["metrics/threshold_sweep.json"]["data"]["thresholds"]) == {"scale_up", "blur", "noise"}
+    assert 0 <= shown["metrics/train_xception.json"]["data"]["test"]["accuracy"] <= 1
+    dvc(repo, "plots", "show", "-o", str(repo / "plots_html"))
+    assert (repo / "plots_html/index.html").stat().st_size > 1000

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from usqc.errors import UsqcError
+
 IMAGES = "images.npy"
 MANIFEST = "manifest.csv"
 
@@ -66,6 +68,13 @@ def read_images(folder: str | Path, start: int, stop: int) -> np.ndarray:
         f.seek(row * start, 1)
         data = f.read(row * (stop - start))
     return np.frombuffer(data, dtype=dtype).reshape(-1, *shape[1:])
+
+
+def require(folder: Path, producer: str) -> pd.DataFrame:
+    """The manifest of the data set in `folder`, or one line naming the stage that makes it."""
+    if not (Path(folder) / MANIFEST).exists():
+        raise UsqcError(f"{folder}: no data set here; run the {producer} stage first (dvc repro {producer})")
+    return read_manifest(folder)
 
 
 def read_manifest(folder: str | Path) -> pd.DataFrame:

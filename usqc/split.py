@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import numpy as np
+import pandas as pd
 
 
 def grouped_split(groups: list[str], planes: list[str], test_fraction: float, seed: int) -> list[str]:
@@ -30,3 +31,14 @@ def grouped_split(groups: list[str], planes: list[str], test_fraction: float, se
         if taken == Counter(target):
             break
     return ["test" if group in test_groups else "train" for group in groups]
+
+
+def hold_out(manifest: pd.DataFrame, rows: np.ndarray, stratify_by: str, fraction: float, seed: int):
+    """Split `rows` of the train split into (fit, validation) rows, whole groups on each side."""
+    rows = np.asarray(rows)
+    side = np.array(
+        grouped_split(
+            manifest["group_id"].iloc[rows].tolist(), manifest[stratify_by].iloc[rows].tolist(), fraction, seed
+        )
+    )
+    return rows[side == "train"], rows[side == "test"]
