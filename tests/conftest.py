@@ -53,6 +53,14 @@ TINY_PARAMS = {
         }
         for arch in ("vgg16", "xception")
     },
+    "ssim_eval": {
+        "levels_below": 1,
+        "levels_above": 2,
+        "start": 0.5,
+        "flat_tolerance": 0.05,
+        "batch_size": 8,
+        "saliency_images": 1,
+    },
 }
 
 

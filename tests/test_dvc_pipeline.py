@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -26,14 +28,14 @@ ENV = {
 }
 
 
-def sh(repo: Path, *cmd: str) -> str:
+def sh(repo: Path, *cmd: str, with_stderr: bool = False) -> str:
     result = subprocess.run(cmd, cwd=repo, env={**ENV, "PYTHONPATH": str(repo)}, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    return result.stdout + result.stderr if with_stderr else result.stdout
 
 
-def dvc(repo: Path, *args: str) -> str:
-    return sh(repo, str(BIN / "dvc"), *args)
+def dvc(repo: Path, *args: str, with_stderr: bool = False) -> str:
+    return sh(repo, str(BIN / "dvc"), *args, with_stderr=with_stderr)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,8 @@ def out_hashes(repo: Path) -> dict:
     return {name: [o["md5"] for o in stage["outs"]] for name, stage in lock["stages"].items()}
 
 
-STAGES = {"ingest", "corrupt", "threshold_sweep", "train_vgg16", "train_xception"}
+STAGES = {"ingest", "corrupt", "threshold_sweep", "train_vgg16", "train_xception", "ssim_eval"}
+CURVE_COLUMNS = ["intensity", "mean_ssim", "label", "accuracy", "accuracy_all_corrupted", "images"]
 
 
 def test_repro_runs_every_stage_and_leaves_the_pipeline_up_to_date(repo):
@@ -79,5 +82,39 @@ def test_metrics_and_plots_show_after_repro(repo):
     assert shown["metrics/ingest.json"]["data"]["images"] == 9
     assert set(shown["metrics/threshold_sweep.json"]["data"]["thresholds"]) == {"scale_up", "blur", "noise"}
     assert 0 <= shown["metrics/train_xception.json"]["data"]["test"]["accuracy"] <= 1
+    full_range = shown["metrics/ssim_eval.json"]["data"]
+    assert {"vgg16", "xception", "levels", "images"} <= set(full_range)
+    assert set(full_range["xception"]["by_corruption"]) == {"scale_up", "blur", "noise"}
     dvc(repo, "plots", "show", "-o", str(repo / "plots_html"))
-    assert (repo / "plots_html/index.html").stat().st_size > 1000
+    page = (repo / "plots_html/index.html").read_text()
+    assert "Figure 34 - noise" in page and "Figure 33" in page
+
+
+def test_accuracy_against_ssim_curves_have_the_declared_columns(repo):
+    plots = yaml.safe_load((repo / "dvc.yaml").read_text())["plots"]
+    declared = [p for p in plots if any(name.startswith(("Figure 33", "Figure 34")) for name in p)]
+    assert len(declared) == 4
+    for plot in declared:
+        (spec,) = plot.values()
+        for path, y in spec["y"].items():
+            curve = pd.read_csv(repo / path)
+            assert list(curve.columns) == CURVE_COLUMNS and {spec["x"], y} <= set(curve.columns)
+            assert curve["intensity"].iloc[0] == 0 and curve["mean_ssim"].iloc[0] == 1
+            assert curve["mean_ssim"].iloc[-1] < 1
+    for name in ("accuracy_vs_ssim", "all_corrupted_vs_ssim", "saliency_vgg16", "saliency_xception"):
+        assert (repo / f"plots/ssim_eval/{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_training_param_reruns_only_its_stage_and_ssim_eval(repo):
+    out = dvc(repo, "exp", "run", "-S", "train_vgg16.learning_rate=0.0002", with_stderr=True)
+    ran = set(re.findall(r"Running stage '(\w+)'", out))
+    assert ran == {"train_vgg16", "ssim_eval"}, out
+
+
+def test_offline_plots_page_loads_nothing_from_the_network(repo):
+    sh(repo, sys.executable, "-m", "usqc.cli", "plots", "-o", "offline")
+    page = (repo / "offline/index.html").read_text()
+    assert "vegaEmbed" in page and "Figure 34 - blur" in page
+    assert not re.search(r"<script[^>]+src=", page) and "cdn.jsdelivr" not in page
+    png = repo / "offline/png/figure_34_blur_accuracy_against_ssim_threshold_labels.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"

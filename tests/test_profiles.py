@@ -23,3 +23,4 @@ def test_thesis_scale_overrides_validate_against_params_yaml(tmp_path):
     loaded = params.load(tmp_path / "thesis.yaml", *config)
     assert loaded["base"].image_size == 174 and loaded["train_vgg16"].epochs == 100
     assert loaded["train_xception"].weights == "imagenet" and loaded["threshold_sweep"].levels == 50
+    assert loaded["ssim_eval"].levels_below == 6 and loaded["ssim_eval"].levels_above == 7

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from usqc import __version__, phantom
+from usqc import __version__, phantom, stage
 
 
 def _phantom(args: argparse.Namespace) -> None:
@@ -16,6 +16,13 @@ def _phantom(args: argparse.Namespace) -> None:
     for i in range(args.start, args.start + args.n):
         path = args.out / f"{args.plane}_{i:05d}.png"
         Image.fromarray(phantom.generate(args.plane, i, args.seed)).save(path)
+        print(path)
+
+
+def _plots(args: argparse.Namespace) -> None:
+    from usqc.offline_plots import render  # vl-convert loads only for this command
+
+    for path in render(args.repo, args.out, png=not args.no_png):
         print(path)
 
 
@@ -30,12 +37,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", type=int, default=0, help="first image index")
     p.set_defaults(run=_phantom)
+    p = sub.add_parser(
+        "plots",
+        help="render `dvc plots show` with no network: inlined vega, and a PNG of every plot",
+        description="Write OUT/index.html (vega bundled in the page, no CDN) and OUT/png/*.png.",
+    )
+    p.add_argument("-o", "--out", type=Path, default=Path("dvc_plots_offline"), help="default: dvc_plots_offline")
+    p.add_argument("--repo", type=Path, default=Path("."), help="DVC repository (default: here)")
+    p.add_argument("--no-png", action="store_true", help="only the HTML page")
+    p.set_defaults(run=_plots)
     return top
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    args.run(args)
+    stage.run(lambda: args.run(args))
 
 
 if __name__ == "__main__":

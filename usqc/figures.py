@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 
 def image_grid(rows: dict[str, list[np.ndarray]], path: str | Path, titles: dict[str, list[str]] | None = None) -> None:
@@ -75,6 +76,56 @@ def confusion_figure(matrix: np.ndarray, classes, title: str, path: str | Path) 
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+def accuracy_ssim_figure(
+    curves: dict[str, dict[str, pd.DataFrame]], y: str, title: str, thresholds: dict, path: str | Path
+) -> None:
+    """Thesis Figures 33-34: per corruption one panel, `y` against mean SSIM, one line per model.
+
+    curves: corruption -> model -> DataFrame(intensity, mean_ssim, `y`); thresholds: corruption ->
+    intensity or None, marked at the mean SSIM of its level. SSIM falls as corruption grows, so
+    the x axis runs from 1 downwards.
+    """
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.4), squeeze=False)
+    for ax, (name, by_model) in zip(axes[0], curves.items(), strict=True):
+        for model, table in by_model.items():
+            ax.plot(table["mean_ssim"], table[y], marker="o", markersize=3, label=model)
+        t = thresholds.get(name)
+        if t is not None:
+            table = next(iter(by_model.values()))
+            at = table.loc[(table["intensity"] - t).abs().idxmin(), "mean_ssim"]
+            ax.axvline(at, color="tab:red", linestyle="--", label=f"threshold {t:.3g}")
+        lowest = min(c["mean_ssim"].min() for c in by_model.values())
+        ax.set_xlim(1.02, max(0.0, lowest - 0.05))
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_title(name)
+        ax.set_xlabel("mean SSIM against the original")
+        ax.set_ylabel("accuracy" if y == "accuracy" else "share called this corruption")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+def saliency_figure(images: list[np.ndarray], maps: list[np.ndarray], titles: list[str], rows: int, path) -> None:
+    """Image and saliency map side by side, `rows` rows (one per class), thesis annex A.1."""
+    per_row = -(-len(images) // rows)
+    fig, axes = plt.subplots(rows, 2 * per_row, figsize=(2.0 * 2 * per_row, 2.2 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, (image, heat, title) in enumerate(zip(images, maps, titles, strict=True)):
+        r, c = divmod(k, per_row)
+        axes[r, 2 * c].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c].set_title(title, fontsize=7)
+        axes[r, 2 * c + 1].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c + 1].imshow(heat, cmap="inferno", vmin=0, vmax=1, alpha=0.6)
+        axes[r, 2 * c + 1].set_title("saliency", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90, format="png", metadata={"Software": None})
     plt.close(fig)

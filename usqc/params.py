@@ -81,6 +81,16 @@ class TrainParams:
     distribute: str = param(choices=("auto", "off"), doc="auto: mixed precision + MirroredStrategy on GPUs")
 
 
+@dataclass(frozen=True)
+class SsimEvalParams:
+    levels_below: int = param(min=0, max=1000, doc="intensities below each threshold, labelled original")
+    levels_above: int = param(min=1, max=1000, doc="intensities from the threshold to where SSIM flattens")
+    start: float = param(gt=0.0, lt=1.0, doc="lowest intensity, as a fraction of the threshold")
+    flat_tolerance: float = param(gt=0.0, lt=1.0, doc="SSIM has flattened within this of the sweep's lowest")
+    batch_size: int = param(min=1, max=4096)
+    saliency_images: int = param(min=0, max=8, doc="test images per class in each saliency figure")
+
+
 SECTIONS: dict[str, type] = {
     "base": BaseParams,
     "ingest": IngestParams,
@@ -88,6 +98,7 @@ SECTIONS: dict[str, type] = {
     "threshold_sweep": ThresholdSweepParams,
     "train_vgg16": TrainParams,
     "train_xception": TrainParams,
+    "ssim_eval": SsimEvalParams,
 }
 
 

@@ -6,6 +6,8 @@ each corrupted image against its original.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -25,15 +27,17 @@ def originals_at(clean: np.ndarray, size: int) -> np.ndarray:
 
 
 def corrupt_all(
-    clean: np.ndarray, originals: np.ndarray, name: str, intensity: float, seed: int, level: int
+    clean: np.ndarray, originals: np.ndarray, name: str, intensity: float, key: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every clean image corrupted at `intensity` (uint8 at the originals' size) and its SSIM."""
+    """Every clean image corrupted at `intensity` (uint8 at the originals' size) and its SSIM.
+
+    Image i draws from the generator seeded with (*key, i): `key` names the run, corruption and level.
+    """
     size = originals.shape[1]
-    corruption_index = C.LABELS.index(name)
     images = np.empty_like(originals)
     scores = np.empty(len(clean))
     for i, image in enumerate(clean):
-        rng = np.random.default_rng([seed, corruption_index, level, i])
+        rng = np.random.default_rng([*key, i])
         images[i] = C.to_uint8(C.REGISTRY[name].apply(C.to_float(image), float(intensity), rng, size))
         scores[i] = ssim(C.to_float(originals[i]), C.to_float(images[i]))
     return images, scores
@@ -53,7 +57,7 @@ def sweep(
     rows, correct = [], []
     span = float(intensities[-1] - intensities[0]) or 1.0
     for level, intensity in enumerate(intensities):
-        images, scores = corrupt_all(clean, originals, name, intensity, seed, level)
+        images, scores = corrupt_all(clean, originals, name, intensity, (seed, C.LABELS.index(name), level))
         hits = classify(images) == labels
         correct.append(hits)
         rows.append(

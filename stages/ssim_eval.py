@@ -1,0 +1,133 @@
+"""DVC stage `ssim_eval` (thesis §7.4): both corruption classifiers over the full intensity range.
+
+Every clean test original is corrupted at `levels_below` intensities under each corruption's
+threshold (labelled original) and at `levels_above` from the threshold to where the sweep's mean
+SSIM flattens (labelled with the corruption); both models classify every image. Writes Tables
+7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from usqc import corruptions, dataset, params, stage
+from usqc.errors import UsqcError
+from usqc.figures import accuracy_ssim_figure, saliency_figure
+from usqc.full_range import curve, eval_intensities, evaluate, example_images, flattening_point, summary
+from usqc.outputs import atomic_outputs, write_json
+from usqc.saliency import gradient_saliency
+from usqc.sweep import originals_at
+from usqc.training import make_deterministic, predict
+
+log = logging.getLogger("ssim_eval")
+MODELS = ("vgg16", "xception")
+CORRUPTIONS = ("scale_up", "blur", "noise")
+
+
+def load_classifier(path: Path, size: int) -> keras.Model:
+    if not path.is_file():
+        raise UsqcError(f"{path} not found; run its training stage first (dvc repro)")
+    model = keras.saving.load_model(path, compile=False)
+    if model.input_shape[1] != size or model.output_shape[-1] != len(corruptions.LABELS):
+        raise UsqcError(
+            f"{path} takes {model.input_shape[1]} px images and {model.output_shape[-1]} classes, but "
+            f"base.image_size is {size} with {len(corruptions.LABELS)} classes; rerun its training stage"
+        )
+    return model
+
+
+def sweep_limits(metrics_path: Path, curves_dir: Path, tolerance: float) -> dict[str, tuple[float | None, float]]:
+    """Per corruption: the sweep's accuracy-floor threshold and the intensity where its SSIM flattens."""
+    try:
+        found = json.loads(metrics_path.read_text())["thresholds"]
+        sweep_curves = {name: pd.read_csv(curves_dir / f"{name}.csv") for name in CORRUPTIONS}
+    except (OSError, KeyError, ValueError) as exc:
+        raise UsqcError(f"threshold_sweep results unreadable ({exc}); run dvc repro threshold_sweep") from None
+    return {
+        name: (found[name]["floor"], flattening_point(c["intensity"], c["mean_ssim"], tolerance))
+        for name, c in sweep_curves.items()
+    }
+
+
+def main() -> None:
+    args = stage.parse_args(
+        __doc__,
+        clean="data/clean",
+        sweep_metrics="metrics/threshold_sweep.json",
+        sweep_plots="plots/threshold_sweep",
+        models="models",
+        metrics="metrics/ssim_eval.json",
+        plots="plots/ssim_eval",
+    )
+    p = params.load(args.params, "base", "ssim_eval")
+    base, cfg = p["base"], p["ssim_eval"]
+    manifest = dataset.require(args.clean, "ingest")
+    test = np.flatnonzero(manifest["split"] == "test")
+    if not test.size:
+        raise UsqcError(f"{args.clean} has no test images; raise ingest.test_fraction")
+    clean = dataset.open_images(args.clean)[test]
+    originals = originals_at(clean, base.image_size)
+    limits = sweep_limits(args.sweep_metrics, args.sweep_plots, cfg.flat_tolerance)
+    make_deterministic(base.seed)
+    models = {name: load_classifier(args.models / f"{name}.keras", base.image_size) for name in MODELS}
+
+    thresholds = {name: t for name, (t, _) in limits.items()}
+    levels = {
+        name: eval_intensities(name, t, end, cfg.start, cfg.levels_below, cfg.levels_above)
+        for name, (t, end) in limits.items()
+    }
+    for name, values in levels.items():
+        log.info("%s: threshold %s, %d levels %.4g-%.4g", name, thresholds[name], len(values), values[0], values[-1])
+    classifiers = {
+        name: (lambda images, m=model: predict(m, images, cfg.batch_size).argmax(axis=1))
+        for name, model in models.items()
+    }
+    table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
+    curves = {c: {m: curve(table, m, c) for m in models} for c in levels}
+    metrics = {m: summary(table, m) for m in models}
+    metrics["images"] = len(table)
+    metrics["levels"] = {
+        name: {"threshold": thresholds[name], "end": float(values[-1]), "count": len(values)}
+        for name, values in levels.items()
+    }
+    for m in models:
+        log.info("%s: accuracy %.4f over %d images", m, metrics[m]["accuracy"], len(table))
+
+    examples = example_images(clean, originals, levels, thresholds, cfg.saliency_images, base.seed)
+    with atomic_outputs(args.metrics, args.plots) as (metrics_path, plots):
+        write_json(metrics_path, metrics)
+        plots.mkdir()
+        for c, by_model in curves.items():
+            for m, table_c in by_model.items():
+                table_c.round(6).to_csv(plots / f"{m}_{c}.csv", index=False)
+        accuracy_ssim_figure(
+            curves, "accuracy", "Figure 34: accuracy against SSIM (threshold labels)", thresholds,
+            plots / "accuracy_vs_ssim.png",
+        )  # fmt: skip
+        accuracy_ssim_figure(
+            curves, "accuracy_all_corrupted", "Figure 33: every image labelled corrupted", thresholds,
+            plots / "all_corrupted_vs_ssim.png",
+        )  # fmt: skip
+        if cfg.saliency_images:
+            for m, model in models.items():
+                saliency_panel(model, examples, plots / f"saliency_{m}.png")
+
+
+def saliency_panel(model: keras.Model, examples: dict[str, np.ndarray], path: Path) -> None:
+    """Gradient saliency of the predicted class for each example image, one row per true class."""
+    images = np.concatenate(list(examples.values()))
+    probabilities = predict(model, images)
+    predicted = probabilities.argmax(axis=1)
+    maps = gradient_saliency(model, images, predicted)
+    truth = [label for label, batch in examples.items() for _ in batch]
+    names = [corruptions.LABELS[k] for k in predicted]
+    titles = [f"{t} → {n} {p.max():.2f}" for t, n, p in zip(truth, names, probabilities, strict=True)]
+    saliency_figure(list(images), list(maps), titles, len(examples), path)
+
+
+if __name__ == "__main__":
+    stage.run(main)

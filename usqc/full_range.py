@@ -1,0 +1,160 @@
+"""Thesis §7.4: the corruption classifiers on test originals corrupted over the full intensity range.
+
+Per corruption, intensities run from below its threshold (labelled `original`: too weak to
+change the plane classifier's answers) through the threshold (labelled with the corruption) to
+where mean SSIM stops falling. Every evaluated image is one row of a table; the curves
+(Figures 33, 34) and the reports (Tables 7, 8) are read off that table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from usqc import corruptions as C
+from usqc.evaluation import report
+from usqc.sweep import corrupt_all
+
+NONE = "none"  # the `corruption` of the test originals themselves
+_STREAM = 74  # keeps these draws apart from the threshold sweep's (seed, corruption, level) streams
+
+
+def flattening_point(intensities: Sequence[float], mean_ssim: Sequence[float], tolerance: float) -> float:
+    """The first intensity whose mean SSIM is within `tolerance` of the curve's lowest mean SSIM."""
+    ssim = np.asarray(mean_ssim, dtype=float)
+    return float(np.asarray(intensities)[np.flatnonzero(ssim <= ssim.min() + tolerance)[0]])
+
+
+def eval_intensities(
+    name: str, threshold: float | None, end: float, start: float, below: int, above: int
+) -> np.ndarray:
+    """`below` levels from start x threshold up to the threshold (excluded), `above` from it to `end`.
+
+    Without a threshold (the plane classifier never failed) all levels lie in (0, end] and are
+    labelled original. Blur radii are whole pixels: repeats and radius 0 are dropped.
+    """
+    if threshold is None:
+        values = np.linspace(start * end, end, below + above)
+    else:
+        lower = np.linspace(start * threshold, threshold, below + 1)[:-1]
+        values = np.concatenate([lower, np.linspace(threshold, max(end, threshold), above)])
+    if name == "blur":
+        values = np.unique(np.round(values))
+        values = values[values >= 1]
+    return values
+
+
+def label_for(name: str, intensity: float, threshold: float | None) -> str:
+    """The corruption once its intensity reaches the threshold, `original` below it (thesis §7.4)."""
+    return name if threshold is not None and intensity >= threshold else "original"
+
+
+def evaluate(
+    clean: np.ndarray,
+    originals: np.ndarray,
+    levels: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, float | None],
+    classifiers: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    seed: int,
+) -> pd.DataFrame:
+    """One row per evaluated image: the originals, then every original at every level.
+
+    clean: uint8 test images at the clean size; originals: the same at model size. classifiers
+    map uint8 model-size images to class ids (in C.LABELS order); one column of predicted labels
+    per classifier. Columns: corruption, level, intensity, image, ssim, label, then the models.
+    """
+    parts = [_rows(NONE, -1, 0.0, np.ones(len(originals)), "original", originals, classifiers)]
+    for name, intensities in levels.items():
+        for level, intensity in enumerate(tqdm(intensities, desc=name, unit="level", mininterval=5)):
+            images, scores = corrupt_all(clean, originals, name, float(intensity), _key(seed, name, level))
+            label = label_for(name, float(intensity), thresholds.get(name))
+            parts.append(_rows(name, level, float(intensity), scores, label, images, classifiers))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _key(seed: int, name: str, level: int) -> tuple[int, ...]:
+    return (seed, _STREAM, C.LABELS.index(name), level)
+
+
+def _rows(corruption, level, intensity, scores, label, images, classifiers) -> pd.DataFrame:
+    columns = {
+        "corruption": corruption,
+        "level": level,
+        "intensity": intensity,
+        "image": np.arange(len(images)),
+        "ssim": scores,
+        "label": label,
+    }
+    names = np.asarray(C.LABELS)
+    columns.update({model: names[classify(images)] for model, classify in classifiers.items()})
+    return pd.DataFrame(columns)
+
+
+def curve(table: pd.DataFrame, model: str, corruption: str) -> pd.DataFrame:
+    """Per intensity (the originals first, at 0): mean SSIM, the labelled class, accuracy against
+    the threshold labels, and accuracy when every image counts as corrupted (thesis Figure 33)."""
+    rows = table[table["corruption"].isin([NONE, corruption])]
+    hits = rows.assign(
+        correct=rows[model] == rows["label"],
+        called_corrupted=rows[model] == corruption,
+    )
+    grouped = hits.groupby("intensity", sort=True)
+    return pd.DataFrame(
+        {
+            "intensity": grouped["intensity"].first(),
+            "mean_ssim": grouped["ssim"].mean(),
+            "label": grouped["label"].first(),
+            "accuracy": grouped["correct"].mean(),
+            "accuracy_all_corrupted": grouped["called_corrupted"].mean(),
+            "images": grouped.size(),
+        }
+    ).reset_index(drop=True)
+
+
+def summary(table: pd.DataFrame, model: str) -> dict:
+    """Tables 7-8 (report over every evaluated image) plus accuracy on the originals and, per
+    corruption, over its levels below and at/above the threshold (None where there are none)."""
+    classes = list(C.LABELS)
+    truth = table["label"].map(classes.index).to_numpy()
+    predicted = table[model].map(classes.index).to_numpy()
+    correct = truth == predicted
+    result = report(truth, predicted, classes)
+
+    def share(mask: np.ndarray) -> float | None:
+        return float(correct[mask].mean()) if mask.any() else None
+
+    is_original = (table["label"] == "original").to_numpy()
+    result["originals_accuracy"] = share((table["corruption"] == NONE).to_numpy())
+    result["by_corruption"] = {}
+    for name in table["corruption"].unique():
+        if name == NONE:
+            continue
+        mine = (table["corruption"] == name).to_numpy()
+        result["by_corruption"][name] = {
+            "below_threshold": share(mine & is_original),
+            "above_threshold": share(mine & ~is_original),
+        }
+    return result
+
+
+def example_images(
+    clean: np.ndarray,
+    originals: np.ndarray,
+    levels: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, float | None],
+    count: int,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """`count` evaluated images per class, spread over the test set: originals, and each corruption
+    at the middle of its above-threshold levels (its strongest level when it has none)."""
+    picks = np.unique(np.linspace(0, len(originals) - 1, count).round().astype(int))
+    examples = {"original": originals[picks]}
+    for name, intensities in levels.items():
+        above = [k for k, x in enumerate(intensities) if label_for(name, float(x), thresholds.get(name)) == name]
+        level = above[len(above) // 2] if above else len(intensities) - 1
+        images, _ = corrupt_all(clean, originals, name, float(intensities[level]), _key(seed, name, level))
+        examples[name] = images[picks]
+    return examples

@@ -1,0 +1,38 @@
+"""Gradient saliency (Simonyan et al. 2014; thesis annex A.1): which pixels move a class score most."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from usqc.tfdata import as_model_input
+
+
+def class_logits(model: keras.Model) -> keras.Model:
+    """The model up to its final Dense layer, without the softmax: the class scores.
+
+    The gradient of a softmax probability vanishes once the model is confident; the score's does not.
+    """
+    head = model.layers[-1]
+    features = keras.Model(model.inputs, head.input)
+    inputs = keras.Input(model.input_shape[1:])
+    scores = keras.ops.matmul(features(inputs), head.kernel) + head.bias
+    return keras.Model(inputs, scores, name=f"{model.name}_logits")
+
+
+def gradient_saliency(model: keras.Model, images: np.ndarray, class_ids: np.ndarray) -> np.ndarray:
+    """|d score(class) / d pixel| for uint8 gray images (n, s, s), each map scaled to [0, 1].
+
+    The model sees the gray image in three identical channels, so the gradient with respect to a
+    gray pixel is the sum over channels.
+    """
+    scores_of = class_logits(model)
+    x = tf.convert_to_tensor(as_model_input(tf.convert_to_tensor(images)))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = scores_of(x, training=False)
+        chosen = tf.gather(scores, tf.convert_to_tensor(class_ids, dtype=tf.int32), batch_dims=1)
+    maps = np.abs(tape.gradient(chosen, x).numpy().sum(axis=-1))
+    peak = maps.reshape(len(maps), -1).max(axis=1)
+    return maps / np.where(peak > 0, peak, 1)[:, None, None]
