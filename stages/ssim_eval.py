@@ -20,24 +20,13 @@ from usqc.figures import accuracy_ssim_figure, saliency_figure
 from usqc.full_range import curve, eval_intensities, evaluate, example_images, flattening_point, summary
 from usqc.outputs import atomic_outputs, write_json
 from usqc.saliency import gradient_saliency
+from usqc.saved_models import load_classifier
 from usqc.sweep import originals_at
 from usqc.training import make_deterministic, predict
 
 log = logging.getLogger("ssim_eval")
 MODELS = ("vgg16", "xception")
 CORRUPTIONS = ("scale_up", "blur", "noise")
-
-
-def load_classifier(path: Path, size: int) -> keras.Model:
-    if not path.is_file():
-        raise UsqcError(f"{path} not found; run its training stage first (dvc repro)")
-    model = keras.saving.load_model(path, compile=False)
-    if model.input_shape[1] != size or model.output_shape[-1] != len(corruptions.LABELS):
-        raise UsqcError(
-            f"{path} takes {model.input_shape[1]} px images and {model.output_shape[-1]} classes, but "
-            f"base.image_size is {size} with {len(corruptions.LABELS)} classes; rerun its training stage"
-        )
-    return model
 
 
 def sweep_limits(metrics_path: Path, curves_dir: Path, tolerance: float) -> dict[str, tuple[float | None, float]]:

@@ -37,5 +37,5 @@ def test_without_a_trained_model_it_names_the_file(ingested, tmp_path):
         "--plots", str(tmp_path / "out/plots"), cwd=ingested,
     )  # fmt: skip
     (error,) = errors_of(result)
-    assert result.returncode == 2 and "vgg16.keras not found" in error and "training stage" in error
+    assert result.returncode == 2 and "vgg16.keras: model not found" in error and "dvc repro train_" in error
     assert not (tmp_path / "out").exists()

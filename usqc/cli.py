@@ -1,4 +1,4 @@
-"""The `usqc` command line: quick looks by hand at what the pipeline makes."""
+"""The `usqc` command line: clean an image folder with a trained model, and quick looks by hand."""
 
 from __future__ import annotations
 
@@ -6,9 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from usqc import __version__, phantom, stage
+from usqc.errors import UsqcError
+
+EXIT_UNREADABLE = 1  # clean: the run finished but some files could not be read or moved
+
+CLEAN_EPILOG = """\
+exit status: 0 every file was read (flagged files are not an error); 1 some files could not be
+read, copied or moved (see the report's error column); 2 nothing was done (bad folder, model or
+option).
+
+example:
+  usqc clean scans/ --model models/xception.keras --out report.csv --move quarantine/ --recursive
+"""
 
 
 def _phantom(args: argparse.Namespace) -> None:
@@ -19,17 +32,103 @@ def _phantom(args: argparse.Namespace) -> None:
         print(path)
 
 
-def _plots(args: argparse.Namespace) -> None:
-    from usqc.offline_plots import render  # vl-convert loads only for this command
+def _corrupt(args: argparse.Namespace) -> None:
+    from usqc import corruptions as C
+    from usqc.clean import clean_view
+    from usqc.similarity import ssim
+    from usqc.sweep import originals_at
 
-    for path in render(args.repo, args.out, png=not args.no_png):
-        print(path)
+    clean = clean_view(args.image, args.clean_size)
+    rng = np.random.default_rng(args.seed)
+    corrupted = C.to_uint8(C.REGISTRY[args.kind].apply(C.to_float(clean), args.intensity, rng, args.size))
+    original = originals_at(clean[None], args.size)[0]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(corrupted).save(args.output)
+    score = ssim(C.to_float(original), C.to_float(corrupted))
+    print(f"{args.output}: {args.kind} at {args.intensity} ({C.REGISTRY[args.kind].unit}), SSIM {score:.4f}")
+
+
+def _clean(args: argparse.Namespace) -> None:
+    from usqc import clean
+    from usqc.outputs import atomic_outputs
+    from usqc.saved_models import load_classifier
+    from usqc.training import predict
+
+    if not 0 < args.threshold <= 1:
+        raise UsqcError(f"--threshold must be in (0, 1], got {args.threshold}")
+    if args.batch_size < 1 or args.clean_size < 32:
+        raise UsqcError("--batch-size must be >= 1 and --clean-size >= 32")
+    dest = args.copy or args.move
+    if dest is not None and dest.resolve() == args.src.resolve():
+        raise UsqcError(f"{dest}: the quarantine cannot be the source folder; give another folder")
+    paths = clean.find_images(args.src, args.pattern or clean.DEFAULT_PATTERNS, args.recursive, exclude=dest)
+    if not paths:
+        patterns = " ".join(args.pattern or clean.DEFAULT_PATTERNS)
+        raise UsqcError(f"{args.src}: no files match {patterns}; check --pattern or add --recursive")
+    model = load_classifier(args.model)
+    size = model.input_shape[1]
+    table = clean.classify(
+        paths, args.src, lambda images: predict(model, images, args.batch_size), args.clean_size, size, args.batch_size
+    )
+    table["decision"] = clean.decide(table, args.threshold)
+    table["action"], table["error"] = clean.quarantine(table, args.src, dest, args.move is not None, args.dry_run)
+    with atomic_outputs(args.out) as (out,):
+        table[clean.COLUMNS].round(4).to_csv(out, index=False)
+    print(clean.summary(table).to_string())
+    print(f"report: {args.out}" + (" (dry run: no file copied or moved)" if args.dry_run and dest else ""))
+    if (table["error"] != "").any():
+        sys.exit(EXIT_UNREADABLE)
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="usqc", description="Find corrupted fetal ultrasound images.")
+    top = argparse.ArgumentParser(
+        prog="usqc",
+        description="Find corrupted fetal ultrasound images (scale-up, blur, noise) with a trained classifier.",
+    )
     top.add_argument("--version", action="version", version=f"usqc {__version__}")
-    sub = top.add_subparsers(dest="command", required=True)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "clean",
+        help="classify every image of a folder; report, and copy or move the corrupted ones aside",
+        description="Classify every image of SRC as original / scale_up / blur / noise and write a CSV report "
+        "(path, predicted, one probability per class, decision, action, error). A file is flagged when "
+        "1 - P(original) >= --threshold. Originals are never modified; they leave SRC only with --move.",
+        epilog=CLEAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("src", type=Path, help="folder of images")
+    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
+    p.add_argument("--out", type=Path, default=Path("clean_report.csv"), help="CSV report (default: %(default)s)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--copy", type=Path, metavar="DIR", help="copy flagged files to DIR, keeping relative paths")
+    where.add_argument("--move", type=Path, metavar="DIR", help="move flagged files to DIR, keeping relative paths")
+    p.add_argument("--threshold", type=float, default=0.5, help="flag at P(corrupted) >= this (default: 0.5)")
+    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
+    p.add_argument(
+        "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
+    )
+    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument("--clean-size", type=int, default=224, help="base.clean_size the model was trained with (224)")
+    p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
+    p.set_defaults(run=_clean)
+
+    p = sub.add_parser(
+        "corrupt",
+        help="apply one corruption to one image, as the pipeline does, and print its SSIM",
+        description="Read IMAGE as ingest does, corrupt it as the corrupt stage does, write a PNG.",
+    )
+    p.add_argument("image", type=Path)
+    p.add_argument("--kind", choices=("scale_up", "blur", "noise"), required=True)
+    p.add_argument(
+        "--intensity", type=float, required=True, help="scale_up: area lost (0-1); blur: radius px; noise: sigma"
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="PNG to write")
+    p.add_argument("--size", type=int, default=174, help="output side, the model size (default: 174)")
+    p.add_argument("--clean-size", type=int, default=224, help="default: 224")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_corrupt)
+
     p = sub.add_parser("phantom", help="write synthetic B-mode images of one plane as PNG files")
     p.add_argument("out", type=Path, help="folder to write into (created if missing)")
     p.add_argument("--plane", choices=phantom.PLANES, required=True)
@@ -37,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", type=int, default=0, help="first image index")
     p.set_defaults(run=_phantom)
+
     p = sub.add_parser(
         "plots",
         help="render `dvc plots show` with no network: inlined vega, and a PNG of every plot",
@@ -47,6 +147,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-png", action="store_true", help="only the HTML page")
     p.set_defaults(run=_plots)
     return top
+
+
+def _plots(args: argparse.Namespace) -> None:
+    from usqc.offline_plots import render  # vl-convert loads only for this command
+
+    for path in render(args.repo, args.out, png=not args.no_png):
+        print(path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,160 @@
+"""`usqc clean` end to end on a tiny trained model and a folder of clean, corrupted and broken files."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from tests.conftest import save_png
+from usqc import corruptions as C
+from usqc import phantom
+from usqc.clean import COLUMNS, decide, model_view
+from usqc.cli import main
+from usqc.corrupt import Plan, corrupt_image
+from usqc.imageio import resize_square
+from usqc.models import build
+from usqc.training import fit, make_deterministic
+
+SIZE = 32
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    """VGG16 at 32 px, one epoch on phantom originals and their noisy copies."""
+    make_deterministic(0)
+    clean = [resize_square(phantom.generate(p, i, seed=1), 224) for p in ("BPD", "NT") for i in range(6)]
+    originals = [model_view_of(c) for c in clean]
+    rng = np.random.default_rng(0)
+    noisy = [C.to_uint8(C.noise(C.to_float(o), 0.4, rng)) for o in originals]
+    images = np.stack(originals + noisy)
+    labels = np.array([0] * len(originals) + [3] * len(noisy))
+    model = build("vgg16", SIZE, len(C.LABELS), "none")
+    fit(model, images, labels, np.arange(len(images)), np.array([], int), epochs=1, batch_size=8,
+        learning_rate=1e-4, seed=0)  # fmt: skip
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def model_view_of(clean: np.ndarray) -> np.ndarray:
+    return C.to_uint8(C.resize(C.to_float(clean), SIZE))
+
+
+@pytest.fixture
+def scans(tmp_path):
+    """Readable images at the top and in a sub-folder, broken files, a hidden file and a text file."""
+    src = tmp_path / "scans"
+    raw = phantom.generate("BPD", 0, seed=3)
+    save_png(src / "patient_a.png", raw)
+    save_png(src / "noisy.png", C.to_uint8(C.noise(C.to_float(raw), 0.3, np.random.default_rng(1))))
+    Image.fromarray(raw).convert("RGB").save(src / "jpeg_scan.jpg")
+    save_png(src / "day2" / "patient_b.png", phantom.generate("NT", 1, seed=3))
+    (src / "broken.png").write_text("not an image")
+    (src / "empty.png").write_bytes(b"")
+    save_png(src / ".hidden.png", raw)
+    (src / "notes.txt").write_text("ignored")
+    return src
+
+
+def run(*argv) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main([str(a) for a in argv])
+        raise SystemExit(0)
+    return exited.value.code
+
+
+def test_model_view_is_exactly_what_the_pipeline_stores(tmp_path):
+    raw = phantom.generate("CRL", 2, seed=4)
+    path = save_png(tmp_path / "scan.png", raw)
+    clean = resize_square(raw, 224)
+    plan = Plan(tmp_path, 0, 72, (75, 100), (1, 4), (0.1,))
+    np.testing.assert_array_equal(model_view(path, 224, 72), corrupt_image(clean, "x", plan).images[0])
+
+
+def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, model_path, tmp_path, capsys):
+    out = tmp_path / "report.csv"
+    assert run("clean", scans, "--model", model_path, "--out", out, "--batch-size", 2) == 1  # broken files
+    report = pd.read_csv(out, keep_default_na=False)
+    assert list(report.columns) == COLUMNS
+    assert sorted(report["path"]) == ["broken.png", "empty.png", "jpeg_scan.jpg", "noisy.png", "patient_a.png"]
+    broken = report[report["path"].isin(["broken.png", "empty.png"])]
+    assert (broken["decision"] == "error").all() and broken["error"].str.contains("cannot read image").all()
+    readable = report[report["decision"] != "error"]
+    probabilities = readable[[f"p_{c}" for c in C.LABELS]].astype(float)
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
+    assert (readable["predicted"] == probabilities.idxmax(axis=1).str[2:]).all()
+    assert (readable["error"] == "").all() and (readable["action"] == "").all()
+    table = capsys.readouterr().out
+    assert "unreadable" in table and "flag" in table
+
+
+def test_decision_follows_the_threshold():
+    table = pd.DataFrame({"p_original": [0.9, 0.5, 0.2, np.nan], "error": ["", "", "", "cannot read"]})
+    assert decide(table, 0.5).tolist() == ["keep", "flag", "flag", "error"]
+    assert decide(table, 0.75).tolist() == ["keep", "keep", "flag", "error"]
+
+
+def test_copy_keeps_originals_and_relative_paths(scans, model_path, tmp_path):
+    before = {p: p.read_bytes() for p in scans.rglob("*") if p.is_file()}
+    out, dest = tmp_path / "r.csv", tmp_path / "quarantine"
+    shutil.move(scans / "broken.png", tmp_path)
+    (scans / "empty.png").unlink()
+    code = run("clean", scans, "--model", model_path, "--out", out, "--copy", dest, "--threshold", 1e-9, "-r")
+    assert code == 0
+    report = pd.read_csv(out, keep_default_na=False)
+    assert "day2/patient_b.png" in set(report["path"])
+    assert (report["decision"] == "flag").all() and (report["action"] == "copied").all()
+    for relative in report["path"]:
+        assert (dest / relative).read_bytes() == before[scans / relative]
+        assert (scans / relative).read_bytes() == before[scans / relative]
+
+
+def test_move_takes_flagged_files_out_and_dry_run_touches_nothing(scans, model_path, tmp_path):
+    dest = tmp_path / "quarantine"
+    listing = sorted(p for p in scans.rglob("*"))
+    assert run("clean", scans, "--model", model_path, "--out", tmp_path / "dry.csv", "--move", dest,
+               "--threshold", 1e-9, "--dry-run") == 1  # fmt: skip
+    assert sorted(p for p in scans.rglob("*")) == listing and not dest.exists()
+    dry = pd.read_csv(tmp_path / "dry.csv", keep_default_na=False)
+    assert set(dry.loc[dry["decision"] == "flag", "action"]) == {"would move"}
+    run("clean", scans, "--model", model_path, "--out", tmp_path / "r.csv", "--move", dest, "--threshold", 1e-9)
+    moved = pd.read_csv(tmp_path / "r.csv", keep_default_na=False)
+    flagged = moved.loc[moved["decision"] == "flag", "path"]
+    assert len(flagged) == 3 and (moved.loc[moved["decision"] == "flag", "action"] == "moved").all()
+    for relative in flagged:
+        assert (dest / relative).is_file() and not (scans / relative).exists()
+    assert (scans / "broken.png").exists() and (scans / "day2/patient_b.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda src, m: [src / "missing", "--model", m], "folder not found"),
+        (lambda src, m: [src, "--model", src / "none.keras"], "model not found"),
+        (lambda src, m: [src, "--model", m, "--pattern", "*.dcm"], "no files match *.dcm"),
+        (lambda src, m: [src, "--model", m, "--threshold", 0], "--threshold must be in (0, 1]"),
+        (lambda src, m: [src, "--model", src / "notes.txt"], "not a readable Keras model"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_report(scans, model_path, tmp_path, capsys, make_args, message):
+    out = tmp_path / "report.csv"
+    assert run("clean", *make_args(scans, model_path), "--out", out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+    assert not out.exists()
+
+
+def test_corrupt_command_writes_the_corrupted_image_and_its_ssim(tmp_path, capsys):
+    src = save_png(tmp_path / "scan.png", phantom.generate("BPD", 3, seed=2))
+    assert run("corrupt", src, "--kind", "blur", "--intensity", 4, "-o", tmp_path / "blur.png", "--size", 72) == 0
+    assert np.asarray(Image.open(tmp_path / "blur.png")).shape == (72, 72)
+    ssim = float(capsys.readouterr().out.rsplit("SSIM ", 1)[1])
+    assert 0.3 < ssim < 0.95
+
+
+def test_help_names_every_command(capsys):
+    assert run("--help") == 0
+    text = capsys.readouterr().out
+    assert all(command in text for command in ("clean", "corrupt", "phantom", "plots"))

@@ -1,0 +1,146 @@
+"""`usqc clean`: triage a folder of ultrasound images with a trained corruption classifier.
+
+Each file is read and resized exactly as the pipeline does (`model_view`), classified in batches,
+and flagged when the model's probability that it is corrupted (1 - P(original)) reaches a
+threshold. Flagged files can be copied or moved to a quarantine folder under their relative
+paths; originals are only ever removed from the source folder by an explicit move.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from usqc import corruptions as C
+from usqc.errors import UsqcError
+from usqc.imageio import IMAGE_SUFFIXES, read_gray, resize_square
+from usqc.sweep import originals_at
+
+DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]
+COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "decision", "action", "error"]
+
+
+def clean_view(path: str | Path, clean_size: int) -> np.ndarray:
+    """A file as `ingest` stores it: 8-bit grayscale, squared to clean_size."""
+    return resize_square(read_gray(path), clean_size)
+
+
+def model_view(path: str | Path, clean_size: int, image_size: int) -> np.ndarray:
+    """A file as the models see it: the clean view resized to the model input as `corrupt` stores originals."""
+    return originals_at(clean_view(path, clean_size)[None], image_size)[0]
+
+
+def find_images(src: Path, patterns: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
+    """Files under `src` whose name matches a pattern (case-insensitive), sorted; hidden files and
+    folders, and anything inside `exclude` (the quarantine), are skipped."""
+    if not src.is_dir():
+        raise UsqcError(f"{src}: folder not found; give a folder of images")
+    found = []
+    for root, dirs, files in os.walk(src):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (exclude is None or here / d != exclude))
+        found += [here / f for f in files if not f.startswith(".") and _matches(f, patterns)]
+        if not recursive:
+            break
+    return sorted(found)
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(name.lower(), pattern.lower()) for pattern in patterns)
+
+
+@dataclass
+class Batch:
+    paths: list[Path]
+    images: list[np.ndarray]
+    errors: list[str | None]  # per path; images holds only the readable ones
+
+
+def read_batches(paths: Sequence[Path], clean_size: int, image_size: int, batch_size: int) -> Iterator[Batch]:
+    """Model views in batches; an unreadable file gives its error instead of stopping the run."""
+    for start in range(0, len(paths), batch_size):
+        batch = Batch(list(paths[start : start + batch_size]), [], [])
+        for path in batch.paths:
+            try:
+                batch.images.append(model_view(path, clean_size, image_size))
+                batch.errors.append(None)
+            except UsqcError as exc:
+                batch.errors.append(str(exc).replace(str(path), "").strip(" :"))
+        yield batch
+
+
+def classify(
+    paths: Sequence[Path], src: Path, predict, clean_size: int, image_size: int, batch_size: int
+) -> pd.DataFrame:
+    """One row per file: path relative to `src`, predicted label, class probabilities, error.
+
+    predict maps uint8 images (n, s, s) to probabilities (n, classes) in C.LABELS order.
+    """
+    rows = []
+    with tqdm(total=len(paths), desc="clean", unit="img", disable=None) as bar:
+        for batch in read_batches(paths, clean_size, image_size, batch_size):
+            probabilities = iter(predict(np.stack(batch.images)) if batch.images else [])
+            for path, error in zip(batch.paths, batch.errors, strict=True):
+                row = {"path": path.relative_to(src).as_posix(), "error": error or ""}
+                if error is None:
+                    p = next(probabilities)
+                    row["predicted"] = C.LABELS[int(np.argmax(p))]
+                    row.update(zip(PROBABILITY_COLUMNS, p.tolist(), strict=True))
+                rows.append(row)
+            bar.update(len(batch.paths))
+    return pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("decision", "action")])
+
+
+def decide(table: pd.DataFrame, threshold: float) -> pd.Series:
+    """`flag` when P(corrupted) = 1 - P(original) >= threshold, `keep` below it, `error` if unread."""
+    corrupted = 1.0 - table["p_original"].astype(float)
+    decision = np.where(corrupted >= threshold, "flag", "keep")
+    return pd.Series(np.where(table["error"] != "", "error", decision), index=table.index)
+
+
+def quarantine(
+    table: pd.DataFrame, src: Path, dest: Path | None, move: bool, dry_run: bool
+) -> tuple[pd.Series, pd.Series]:
+    """Copy (or move) each flagged file to dest/<relative path>; never overwrite.
+
+    Returns the action per row ('', 'copied', 'moved', 'would copy', 'would move') and the error
+    column with any failure added; a failed file does not stop the others.
+    """
+    actions = pd.Series("", index=table.index)
+    errors = table["error"].copy()
+    if dest is None:
+        return actions, errors
+    done, planned = ("moved", "would move") if move else ("copied", "would copy")
+    for i in table.index[table["decision"] == "flag"]:
+        relative = table.at[i, "path"]
+        target = dest / relative
+        if dry_run:
+            actions[i] = planned
+            continue
+        try:
+            if target.exists():
+                raise FileExistsError(f"{target} already exists in the quarantine; not overwritten")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.move if move else shutil.copy2)(src / relative, target)
+            actions[i] = done
+        except OSError as exc:
+            errors[i] = str(exc)
+    return actions, errors
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Files per predicted class and decision, unreadable files apart: the table printed at the end."""
+    label = table["predicted"].where(table["decision"] != "error", "unreadable")
+    counts = pd.crosstab(label, table["decision"])
+    counts = counts.reindex(index=[*C.LABELS, "unreadable"], columns=["keep", "flag", "error"], fill_value=0)
+    counts["total"] = counts.sum(axis=1)
+    return counts
