@@ -22,22 +22,26 @@ def main() -> None:
 
     p = params.load(args.params, "base", "ingest")
     base, cfg = p["base"], p["ingest"]
-    items = list_items(base, cfg)
+    items, listed = list_items(base, cfg)
     log.info("%d images from the %s source", len(items), cfg.source)
 
     with atomic_outputs(args.out, args.metrics, args.samples) as (out, metrics, samples):
         with dataset.ImageWriter(out, len(items), base.clean_size) as writer:
-            digests = load_into(items, writer, base.clean_size, stage.workers())
-        manifest = build_manifest(items, digests, cfg.test_fraction, base.seed)
+            loaded = load_into(
+                items, writer, base.clean_size, stage.workers(),
+                mask_fov=cfg.mask_outside_fov, on_error=cfg.on_error, duplicates=cfg.duplicates,
+            )  # fmt: skip
+        manifest = build_manifest(loaded.items, loaded.digests, cfg.test_fraction, base.seed)
         dataset.write_manifest(out, manifest)
-        write_json(metrics, summary(manifest))
+        counts = summary(manifest, loaded, listed)
+        write_json(metrics, counts)
         images = dataset.open_images(out)
         rows = {
             plane: [images[i] for i in manifest.index[manifest["plane"] == plane][:SAMPLES_PER_PLANE]]
             for plane in cfg.planes
         }
         image_grid(rows, samples)
-    log.info("wrote %s: %s", args.out, summary(manifest)["split"])
+    log.info("wrote %s: %s", args.out, {key: counts[key] for key in ("split", "duplicates", "left_out")})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from usqc import corruptions, dataset, params, stage
 from usqc.figures import sweep_figures
 from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
+from usqc.saved_models import save_model
 from usqc.split import hold_out
 from usqc.sweep import originals_at, sweep, sweep_intensities
 from usqc.thresholds import thresholds
@@ -78,7 +79,7 @@ def main() -> None:
         "units": {name: corruptions.REGISTRY[name].unit for name in ranges},
     }
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
-        model.save(model_path)
+        save_model(model, model_path)
         write_json(metrics_path, metrics_data)
         plots.mkdir()
         for name, curve in curves.items():

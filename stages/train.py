@@ -18,6 +18,7 @@ from usqc.evaluation import confusion, prediction_table, report
 from usqc.figures import confusion_figure
 from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
+from usqc.saved_models import save_model
 from usqc.split import hold_out
 from usqc.training import fit, predict, strategy_for
 
@@ -78,7 +79,7 @@ def main() -> None:
         confusion_figure(
             confusion(labels[test], predicted, classes), classes, f"{cfg.arch} (test split)", plots / "confusion.png"
         )
-        model.save(model_path)
+        save_model(model, model_path)
     log.info("%s test accuracy %.4f", cfg.arch, metrics["test"]["accuracy"])
 
 

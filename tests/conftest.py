@@ -22,6 +22,13 @@ TINY_PARAMS = {
         "folder": None,
         "planes": ["BPD", "CRL", "NT"],
         "test_fraction": 0.34,
+        "split": "grouped",
+        "label_column": "Plane",
+        "class_map": {},
+        "frames": "first",
+        "mask_outside_fov": False,
+        "duplicates": "group",
+        "on_error": "fail",
     },
     "corrupt": {"crop_total_px": [20, 40], "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3], "examples": 2},
     "threshold_sweep": {

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import save_png
+from tests.dicom_files import write_dicom
 from usqc import corruptions as C
 from usqc import phantom
 from usqc.clean import COLUMNS, decide, model_view
@@ -51,6 +52,7 @@ def scans(tmp_path):
     save_png(src / "noisy.png", C.to_uint8(C.noise(C.to_float(raw), 0.3, np.random.default_rng(1))))
     Image.fromarray(raw).convert("RGB").save(src / "jpeg_scan.jpg")
     save_png(src / "day2" / "patient_b.png", phantom.generate("NT", 1, seed=3))
+    write_dicom(src / "exam.dcm", phantom.generate("CRL", 2, seed=3))
     (src / "broken.png").write_text("not an image")
     (src / "empty.png").write_bytes(b"")
     save_png(src / ".hidden.png", raw)
@@ -78,7 +80,8 @@ def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, m
     assert run("clean", scans, "--model", model_path, "--out", out, "--batch-size", 2) == 1  # broken files
     report = pd.read_csv(out, keep_default_na=False)
     assert list(report.columns) == COLUMNS
-    assert sorted(report["path"]) == ["broken.png", "empty.png", "jpeg_scan.jpg", "noisy.png", "patient_a.png"]
+    good = ["exam.dcm", "jpeg_scan.jpg", "noisy.png", "patient_a.png"]
+    assert sorted(report["path"]) == sorted(["broken.png", "empty.png", *good])
     broken = report[report["path"].isin(["broken.png", "empty.png"])]
     assert (broken["decision"] == "error").all() and broken["error"].str.contains("cannot read image").all()
     readable = report[report["decision"] != "error"]
@@ -122,7 +125,7 @@ def test_move_takes_flagged_files_out_and_dry_run_touches_nothing(scans, model_p
     run("clean", scans, "--model", model_path, "--out", tmp_path / "r.csv", "--move", dest, "--threshold", 1e-9)
     moved = pd.read_csv(tmp_path / "r.csv", keep_default_na=False)
     flagged = moved.loc[moved["decision"] == "flag", "path"]
-    assert len(flagged) == 3 and (moved.loc[moved["decision"] == "flag", "action"] == "moved").all()
+    assert len(flagged) == 4 and (moved.loc[moved["decision"] == "flag", "action"] == "moved").all()
     for relative in flagged:
         assert (dest / relative).is_file() and not (scans / relative).exists()
     assert (scans / "broken.png").exists() and (scans / "day2/patient_b.png").exists()
@@ -133,7 +136,7 @@ def test_move_takes_flagged_files_out_and_dry_run_touches_nothing(scans, model_p
     [
         (lambda src, m: [src / "missing", "--model", m], "folder not found"),
         (lambda src, m: [src, "--model", src / "none.keras"], "model not found"),
-        (lambda src, m: [src, "--model", m, "--pattern", "*.dcm"], "no files match *.dcm"),
+        (lambda src, m: [src, "--model", m, "--pattern", "*.nii"], "no files match *.nii"),
         (lambda src, m: [src, "--model", m, "--threshold", 0], "--threshold must be in (0, 1]"),
         (lambda src, m: [src, "--model", src / "notes.txt"], "not a readable Keras model"),
     ],

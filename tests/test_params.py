@@ -29,7 +29,7 @@ def test_tiny_params_load_with_types(tmp_path):
         ("ingest", {"images_per_plane": True}, "ingest.images_per_plane must be an integer"),
         ("ingest", {"images_per_plane": 0}, "ingest.images_per_plane must be >= 1 (got 0)"),
         ("ingest", {"test_fraction": 1.5}, "ingest.test_fraction must be < 1.0 (got 1.5)"),
-        ("ingest", {"source": "web"}, "ingest.source must be one of phantom, folder (got 'web')"),
+        ("ingest", {"source": "web"}, "ingest.source must be one of phantom, folder, fetal_planes_db, dicom (got"),
         ("ingest", {"planes": []}, "ingest.planes must be a non-empty list"),
         ("ingest", {"planes": ["BPD", 3]}, "ingest.planes[1] must be a string (got 3)"),
         ("base", {"seed": -1}, "base.seed must be >= 0"),

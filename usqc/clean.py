@@ -20,23 +20,27 @@ import pandas as pd
 from tqdm import tqdm
 
 from usqc import corruptions as C
+from usqc.dicomio import DICOM_SUFFIXES, read_dicom_gray
 from usqc.errors import UsqcError
-from usqc.imageio import IMAGE_SUFFIXES, read_gray, resize_square
+from usqc.imageio import IMAGE_SUFFIXES, read_gray
+from usqc.ingest import clean_pixels
 from usqc.sweep import originals_at
 
-DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in (*IMAGE_SUFFIXES, *DICOM_SUFFIXES))
 PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]
 COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "decision", "action", "error"]
 
 
-def clean_view(path: str | Path, clean_size: int) -> np.ndarray:
-    """A file as `ingest` stores it: 8-bit grayscale, squared to clean_size."""
-    return resize_square(read_gray(path), clean_size)
+def clean_view(path: str | Path, clean_size: int, mask_fov: bool = False) -> np.ndarray:
+    """A file as `ingest` stores it: 8-bit grayscale (a DICOM's first frame), optionally with the
+    outside of the field of view blanked, squared to clean_size."""
+    gray = read_dicom_gray(path) if Path(path).suffix.lower() in DICOM_SUFFIXES else read_gray(path)
+    return clean_pixels(gray, clean_size, mask_fov)
 
 
-def model_view(path: str | Path, clean_size: int, image_size: int) -> np.ndarray:
+def model_view(path: str | Path, clean_size: int, image_size: int, mask_fov: bool = False) -> np.ndarray:
     """A file as the models see it: the clean view resized to the model input as `corrupt` stores originals."""
-    return originals_at(clean_view(path, clean_size)[None], image_size)[0]
+    return originals_at(clean_view(path, clean_size, mask_fov)[None], image_size)[0]
 
 
 def find_images(src: Path, patterns: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
@@ -65,13 +69,15 @@ class Batch:
     errors: list[str | None]  # per path; images holds only the readable ones
 
 
-def read_batches(paths: Sequence[Path], clean_size: int, image_size: int, batch_size: int) -> Iterator[Batch]:
+def read_batches(
+    paths: Sequence[Path], clean_size: int, image_size: int, batch_size: int, mask_fov: bool = False
+) -> Iterator[Batch]:
     """Model views in batches; an unreadable file gives its error instead of stopping the run."""
     for start in range(0, len(paths), batch_size):
         batch = Batch(list(paths[start : start + batch_size]), [], [])
         for path in batch.paths:
             try:
-                batch.images.append(model_view(path, clean_size, image_size))
+                batch.images.append(model_view(path, clean_size, image_size, mask_fov))
                 batch.errors.append(None)
             except UsqcError as exc:
                 batch.errors.append(str(exc).replace(str(path), "").strip(" :"))
@@ -79,7 +85,7 @@ def read_batches(paths: Sequence[Path], clean_size: int, image_size: int, batch_
 
 
 def classify(
-    paths: Sequence[Path], src: Path, predict, clean_size: int, image_size: int, batch_size: int
+    paths: Sequence[Path], src: Path, predict, clean_size: int, image_size: int, batch_size: int, mask_fov=False
 ) -> pd.DataFrame:
     """One row per file: path relative to `src`, predicted label, class probabilities, error.
 
@@ -87,7 +93,7 @@ def classify(
     """
     rows = []
     with tqdm(total=len(paths), desc="clean", unit="img", disable=None) as bar:
-        for batch in read_batches(paths, clean_size, image_size, batch_size):
+        for batch in read_batches(paths, clean_size, image_size, batch_size, mask_fov):
             probabilities = iter(predict(np.stack(batch.images)) if batch.images else [])
             for path, error in zip(batch.paths, batch.errors, strict=True):
                 row = {"path": path.relative_to(src).as_posix(), "error": error or ""}

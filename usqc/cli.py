@@ -68,8 +68,9 @@ def _clean(args: argparse.Namespace) -> None:
     model = load_classifier(args.model)
     size = model.input_shape[1]
     table = clean.classify(
-        paths, args.src, lambda images: predict(model, images, args.batch_size), args.clean_size, size, args.batch_size
-    )
+        paths, args.src, lambda images: predict(model, images, args.batch_size),
+        args.clean_size, size, args.batch_size, args.mask_outside_fov,
+    )  # fmt: skip
     table["decision"] = clean.decide(table, args.threshold)
     table["action"], table["error"] = clean.quarantine(table, args.src, dest, args.move is not None, args.dry_run)
     with atomic_outputs(args.out) as (out,):
@@ -110,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch-size", type=int, default=64, help="default: 64")
     p.add_argument("--clean-size", type=int, default=224, help="base.clean_size the model was trained with (224)")
+    p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
     p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
     p.set_defaults(run=_clean)
 

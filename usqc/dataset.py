@@ -8,6 +8,7 @@ the data set. Readers that want random access can still `np.load(..., mmap_mode=
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +21,22 @@ MANIFEST = "manifest.csv"
 
 
 class ImageWriter:
-    """Append (size, size) uint8 images to a .npy file whose length is known up front."""
+    """Append (size, size) uint8 images to a .npy file of at most `count` images.
+
+    Closing with fewer written (files skipped or dropped on the way) rewrites the header's length.
+    """
 
     def __init__(self, folder: Path, count: int, size: int):
         folder.mkdir(parents=True, exist_ok=True)
         self.count, self.shape, self.written = count, (size, size), 0
         self._file = open(folder / IMAGES, "wb")  # noqa: SIM115 - closed in close()
-        header = {"descr": "|u1", "fortran_order": False, "shape": (count, size, size)}
-        np.lib.format.write_array_header_1_0(self._file, header)
+        self._file.write(self._header(count))
+
+    def _header(self, count: int) -> bytes:
+        header = io.BytesIO()
+        fields = {"descr": "|u1", "fortran_order": False, "shape": (count, *self.shape)}
+        np.lib.format.write_array_header_1_0(header, fields)
+        return header.getvalue()
 
     def append(self, images: np.ndarray) -> None:
         images = np.asarray(images, dtype=np.uint8).reshape(-1, *self.shape)
@@ -37,9 +46,13 @@ class ImageWriter:
         self.written += len(images)
 
     def close(self) -> None:
-        self._file.close()
         if self.written != self.count:
-            raise ValueError(f"wrote {self.written} of the {self.count} images declared")
+            header = self._header(self.written)
+            if len(header) != len(self._header(self.count)):  # padded to 64 bytes: only near a boundary
+                raise ValueError(f"cannot shrink the header from {self.count} to {self.written} images")
+            self._file.seek(0)
+            self._file.write(header)
+        self._file.close()
 
     def __enter__(self):
         return self

@@ -13,7 +13,7 @@ from usqc.errors import UsqcError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # skimage.color.rgb2gray weights (ITU-R BT.709), as the thesis' imread(as_gray=True)
-_LUMA = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
+LUMA = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
 
 
 def read_gray(path: str | Path) -> np.ndarray:
@@ -44,7 +44,7 @@ def to_gray_uint8(image: Image.Image) -> np.ndarray:
     if image.mode == "LA":
         return np.asarray(image.getchannel("L"), dtype=np.uint8)
     rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
-    return np.clip(np.rint(rgb @ _LUMA), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(rgb @ LUMA), 0, 255).astype(np.uint8)
 
 
 def resize_square(gray: np.ndarray, size: int) -> np.ndarray:

@@ -36,11 +36,18 @@ class BaseParams:
 
 @dataclass(frozen=True)
 class IngestParams:
-    source: str = param(choices=("phantom", "folder"))
+    source: str = param(choices=("phantom", "folder", "fetal_planes_db", "dicom"))
     images_per_plane: int = param(min=1, max=100_000, doc="phantom source only")
-    folder: str | None = param(doc="folder source only: flat CLASS_*.png files or one sub-folder per class")
+    folder: str | None = param(doc="folder/dicom: CLASS_* files or class sub-folders; fetal_planes_db: its root")
     planes: tuple[str, ...] = param(items=str)
     test_fraction: float = param(gt=0.0, lt=1.0)
+    split: str = param(choices=("grouped", "source"), doc="source: fetal_planes_db's own Train column")
+    label_column: str = param(choices=("Plane", "Brain_plane"), doc="fetal_planes_db column holding the class")
+    class_map: dict[str, str] = param(doc="fetal_planes_db label -> class; other classes are left out")
+    frames: str = param(choices=("first", "all"), doc="dicom: first frame of a multi-frame file, or every frame")
+    mask_outside_fov: bool = param(doc="blank burned-in text and UI outside the ultrasound sector")
+    duplicates: str = param(choices=("group", "drop"), doc="pixel-identical images: one group, or keep the first")
+    on_error: str = param(choices=("fail", "skip"), doc="unreadable file: stop, or leave it out and count it")
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,10 @@ def _check(value, hint, rules, where: str):
         raise UsqcError(f"{where} must not be empty")
     if optional:
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) is dict:
+        if not isinstance(value, dict):
+            raise UsqcError(f"{where} must be a mapping like {{label: class}} (got {value!r})")
+        return {_coerce(k, str, f"{where} key"): _coerce(v, str, f"{where}[{k!r}]") for k, v in value.items()}
     if typing.get_origin(hint) is tuple:
         if not isinstance(value, list | tuple) or not value:
             raise UsqcError(f"{where} must be a non-empty list (got {value!r})")

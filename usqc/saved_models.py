@@ -1,7 +1,11 @@
-"""Loading a trained corruption classifier (`models/<arch>.keras`) for inference."""
+"""Saving models reproducibly, and loading a trained corruption classifier for inference."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import zipfile
 from pathlib import Path
 
 import keras
@@ -25,3 +29,34 @@ def load_classifier(path: str | Path, image_size: int | None = None) -> keras.Mo
     if image_size is not None and size != image_size:
         raise UsqcError(f"{path} takes {size} px images but base.image_size is {image_size}; rerun its training stage")
     return model
+
+
+def save_model(model: keras.Model, path: str | Path) -> None:
+    """`model.save(path)`, made byte-reproducible: Keras writes the save time, Python object ids
+    (memory addresses) and zip entry times into a .keras file, so the same weights would hash
+    differently on every run and DVC would see a new model."""
+    path = Path(path)
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info.filename)) for info in archive.infolist()]
+    fixed = path.with_name(path.name + ".fixed")
+    with zipfile.ZipFile(fixed, "w") as archive:
+        for info, data in entries:
+            if info.filename == "metadata.json":
+                data = json.dumps({k: v for k, v in json.loads(data).items() if k != "date_saved"}).encode()
+            elif info.filename == "config.json":
+                data = _renumber_shared_objects(data.decode()).encode()
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            archive.writestr(entry, data)
+    os.replace(fixed, path)
+
+
+def _renumber_shared_objects(config: str) -> str:
+    """Replace each shared_object_id (an id() of the moment) by its order of first appearance."""
+    order: dict[str, int] = {}
+
+    def ordinal(match: re.Match) -> str:
+        return f'"shared_object_id": {order.setdefault(match.group(1), len(order) + 1)}'
+
+    return re.sub(r'"shared_object_id": (\d+)', ordinal, config)
