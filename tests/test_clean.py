@@ -1,6 +1,7 @@
 """`usqc clean` end to end on a tiny trained model and a folder of clean, corrupted and broken files."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from tests.conftest import save_png
 from tests.dicom_files import write_dicom
 from usqc import corruptions as C
 from usqc import phantom
-from usqc.clean import COLUMNS, decide, model_view
+from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view
 from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
 from usqc.imageio import resize_square
@@ -161,3 +162,12 @@ def test_help_names_every_command(capsys):
     assert run("--help") == 0
     text = capsys.readouterr().out
     assert all(command in text for command in ("clean", "corrupt", "phantom", "plots"))
+
+
+def test_find_images_skips_the_quarantine_however_it_is_named(tmp_path, monkeypatch):
+    for name in ("a.png", "sub/b.png", "quarantine/c.png", ".hidden/d.png"):
+        save_png(tmp_path / "scans" / name, np.zeros((8, 8), np.uint8))
+    monkeypatch.chdir(tmp_path)
+    found = find_images(Path("scans"), DEFAULT_PATTERNS, recursive=True, exclude=tmp_path / "scans" / "quarantine")
+    assert [p.as_posix() for p in found] == ["scans/a.png", "scans/sub/b.png"]
+    assert [p.name for p in find_images(Path("scans"), ("*.PNG",), recursive=False)] == ["a.png"]

@@ -49,9 +49,10 @@ def find_images(src: Path, patterns: Sequence[str], recursive: bool, exclude: Pa
     if not src.is_dir():
         raise UsqcError(f"{src}: folder not found; give a folder of images")
     found = []
+    skip = exclude.resolve() if exclude is not None else None
     for root, dirs, files in os.walk(src):
         here = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (exclude is None or here / d != exclude))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip)
         found += [here / f for f in files if not f.startswith(".") and _matches(f, patterns)]
         if not recursive:
             break
