@@ -40,6 +40,10 @@ from usqc.ingest import build_manifest, load_into
 from usqc.similarity import ssim
 from usqc.sources import phantom_items
 
+if __package__ in (None, ""):  # run as a script: the repository root holds the helper
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.memory import DescendantPeak  # noqa: E402
+
 SIZE, CROP, RADIUS, SIGMAS = 174, (75, 100), (1, 10), (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
@@ -70,9 +74,9 @@ def make_clean(folder: Path, n: int, repeat: int) -> None:
     """n phantom images, written `repeat` times over (content does not matter for speed or RSS)."""
     items = phantom_items(("BPD", "CRL", "NT"), -(-n // 3), seed=0)[:n]
     with dataset.ImageWriter(folder / "base", n, 224) as writer:
-        digests = load_into(items, writer, 224, os.cpu_count() or 1)
+        loaded = load_into(items, writer, 224, os.cpu_count() or 1)
     pixels = dataset.read_images(folder / "base", 0, n)
-    manifest = build_manifest(items, digests, 0.2, 0)
+    manifest = build_manifest(loaded.items, loaded.digests, 0.2, 0)
     with dataset.ImageWriter(folder, n * repeat, 224) as writer:
         for _ in range(repeat):
             writer.append(pixels)
@@ -83,15 +87,16 @@ def make_clean(folder: Path, n: int, repeat: int) -> None:
 def child(mode: str, clean: Path) -> None:
     """Run one implementation and print its time and peak RSS (MiB) as JSON."""
     start = time.perf_counter()
-    if mode == "thesis":
-        thesis_loop(dataset.read_images(clean, 0, len(dataset.read_manifest(clean))))
-    else:
-        plan = Plan(clean, 0, SIZE, CROP, RADIUS, SIGMAS)
-        with tempfile.TemporaryDirectory() as out:
-            write_corrupted(dataset.read_manifest(clean), plan, Path(out), os.cpu_count() or 1)
+    with DescendantPeak() as peak:
+        if mode == "thesis":
+            thesis_loop(dataset.read_images(clean, 0, len(dataset.read_manifest(clean))))
+        else:
+            plan = Plan(clean, 0, SIZE, CROP, RADIUS, SIGMAS)
+            with tempfile.TemporaryDirectory() as out:
+                write_corrupted(dataset.read_manifest(clean), plan, Path(out), os.cpu_count() or 1)
     seconds = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    workers = peak.largest_mib
     print(json.dumps({"seconds": seconds, "rss_main": own, "rss_worker": workers}))
 
 

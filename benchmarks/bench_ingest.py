@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +30,10 @@ from PIL import Image
 from usqc import dataset, phantom
 from usqc.ingest import build_manifest, load_into
 from usqc.sources import FPDB_CSV, fetal_planes_db_items
+
+if __package__ in (None, ""):  # run as a script: the repository root holds the helper
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.memory import DescendantPeak  # noqa: E402
 
 SIZES = ((959, 661), (1049, 744), (806, 561), (1105, 747), (878, 620))
 HEADER = "Image_name;Patient_num;Plane;Brain_plane;Operator;US_Machine;Train "
@@ -55,11 +60,11 @@ def make_database(root: Path, n: int, workers: int) -> None:
     (root / FPDB_CSV).write_text("\n".join([HEADER, *rows]) + "\n")
 
 
-def peak_mib() -> tuple[float, float]:
-    return (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    )
+def measured_ingest(root: Path, out: Path, workers: int, limit: int | None = None) -> tuple[int, float, float]:
+    """(images, peak RSS of this process, of the largest worker) in MiB, for one ingest."""
+    with DescendantPeak() as peak:
+        n = ingest(root, out, workers, limit)
+    return n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peak.largest_mib
 
 
 def ingest(root: Path, out: Path, workers: int, limit: int | None = None) -> int:
@@ -93,12 +98,10 @@ def main() -> None:
                 image.load()
         baseline = time.perf_counter() - t0
 
-        ingest(root, Path(tmp) / "quarter", args.workers, limit=len(paths) // 4)
-        quarter_peaks = peak_mib()
+        _, *quarter_peaks = measured_ingest(root, Path(tmp) / "quarter", args.workers, limit=len(paths) // 4)
         t0 = time.perf_counter()
-        n = ingest(root, Path(tmp) / "clean", args.workers)
+        n, *full_peaks = measured_ingest(root, Path(tmp) / "clean", args.workers)
         seconds = time.perf_counter() - t0
-        full_peaks = peak_mib()
 
     print(f"{n} images, {args.workers} workers")
     print(f"baseline, Pillow decode only, 1 process: {len(paths) / baseline:6.1f} images/s")
