@@ -17,6 +17,7 @@ from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
 from usqc.imageio import resize_square
 from usqc.models import build
+from usqc.sweep import originals_at
 from usqc.training import fit, make_deterministic
 
 SIZE = 32
@@ -27,7 +28,7 @@ def model_path(tmp_path_factory):
     """VGG16 at 32 px, one epoch on phantom originals and their noisy copies."""
     make_deterministic(0)
     clean = [resize_square(phantom.generate(p, i, seed=1), 224) for p in ("BPD", "NT") for i in range(6)]
-    originals = [model_view_of(c) for c in clean]
+    originals = list(originals_at(np.stack(clean), SIZE))
     rng = np.random.default_rng(0)
     noisy = [C.to_uint8(C.noise(C.to_float(o), 0.4, rng)) for o in originals]
     images = np.stack(originals + noisy)
@@ -38,10 +39,6 @@ def model_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
     model.save(path)
     return path
-
-
-def model_view_of(clean: np.ndarray) -> np.ndarray:
-    return C.to_uint8(C.resize(C.to_float(clean), SIZE))
 
 
 @pytest.fixture

@@ -85,27 +85,23 @@ def to_gray_uint8(pixels: np.ndarray, ds: pydicom.Dataset) -> np.ndarray:
         peak = 65535.0 if rgb.max(initial=0) > 255 else 255.0
         return _to_uint8(rgb @ LUMA, peak)
     if pixels.ndim == 3:  # RGB, or YBR converted to RGB by pydicom
-        return _to_uint8(pixels.astype(np.float32) @ LUMA, _peak(ds))
+        return _to_uint8(pixels.astype(np.float32) @ LUMA, _stored_range(ds)[1])
     values = pixels.astype(np.float32)
+    low, high = _stored_range(ds)
     if "WindowCenter" in ds or "VOILUTSequence" in ds:
         values = apply_voi_lut(pixels, ds).astype(np.float32)
-        low, high = _floor(ds), _peak(ds)
     elif int(ds.get("BitsStored", 8) or 8) > 8:  # no window: stretch the frame's own range
         low, high = float(values.min()), float(values.max())
-    else:
-        low, high = _floor(ds), _peak(ds)
     gray = _to_uint8(values - low, high - low)
     return 255 - gray if photometric == "MONOCHROME1" else gray
 
 
-def _peak(ds: pydicom.Dataset) -> float:
+def _stored_range(ds: pydicom.Dataset) -> tuple[float, float]:
+    """(lowest, highest) value the stored bits can hold, signed or not."""
     bits = int(ds.get("BitsStored", 8) or 8)
-    return float(2 ** (bits - 1) - 1 if int(ds.get("PixelRepresentation", 0) or 0) else 2**bits - 1)
-
-
-def _floor(ds: pydicom.Dataset) -> float:
-    bits = int(ds.get("BitsStored", 8) or 8)
-    return float(-(2 ** (bits - 1)) if int(ds.get("PixelRepresentation", 0) or 0) else 0)
+    if int(ds.get("PixelRepresentation", 0) or 0):
+        return float(-(2 ** (bits - 1))), float(2 ** (bits - 1) - 1)
+    return 0.0, float(2**bits - 1)
 
 
 def _to_uint8(values: np.ndarray, peak: float) -> np.ndarray:

@@ -213,7 +213,8 @@ def fetal_planes_db_items(
             f"{root / FPDB_CSV}: no row has a class in ingest.planes ({', '.join(planes)}); column {label_column} "
             f"holds {found}: set ingest.planes or map them with ingest.class_map"
         )
-    rows = table[keep].assign(plane=classes[keep]).sort_values(["plane", "Image_name"], key=_plane_order(planes))
+    rows = table[keep].assign(plane=classes[keep], order=classes[keep].map(planes.index))
+    rows = rows.sort_values(["order", "Image_name"])
     if preset_split and not rows["Train"].str.strip().isin(["0", "1"]).all():
         raise UsqcError(f"{root / FPDB_CSV}: column Train must hold 0 or 1; use ingest.split: grouped")
     paths = [root / "Images" / f"{name.strip()}.png" for name in rows["Image_name"]]
@@ -239,10 +240,3 @@ def fetal_planes_db_items(
     if not items:
         raise UsqcError(f"{root}: none of the images named in {FPDB_CSV} exists under Images/; {_FPDB_HINT}")
     return items, {"other_classes": int((~keep).sum()), "missing_files": int((~present).sum())}
-
-
-def _plane_order(planes: tuple[str, ...]):
-    def key(column: pd.Series) -> pd.Series:
-        return column.map(planes.index) if column.name == "plane" else column
-
-    return key
