@@ -35,7 +35,7 @@ from skimage.morphology import disk
 
 from usqc import corruptions as C
 from usqc import dataset
-from usqc.corrupt import Plan, write_corrupted
+from usqc.corrupt import Plan, Source, write_corrupted
 from usqc.ingest import build_manifest, load_into
 from usqc.similarity import ssim
 from usqc.sources import phantom_items
@@ -91,9 +91,10 @@ def child(mode: str, clean: Path) -> None:
         if mode == "thesis":
             thesis_loop(dataset.read_images(clean, 0, len(dataset.read_manifest(clean))))
         else:
-            plan = Plan(clean, 0, SIZE, CROP, RADIUS, SIGMAS)
+            plan = Plan(0, SIZE, CROP, RADIUS, SIGMAS)
             with tempfile.TemporaryDirectory() as out:
-                write_corrupted(dataset.read_manifest(clean), plan, Path(out), os.cpu_count() or 1)
+                sources = [Source(clean, dataset.read_manifest(clean), 1)]
+                write_corrupted(sources, plan, Path(out), os.cpu_count() or 1)
     seconds = time.perf_counter() - start
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = peak.largest_mib

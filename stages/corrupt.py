@@ -1,6 +1,7 @@
-"""DVC stage `corrupt`: data/clean -> data/corrupted, one copy per corruption (thesis §4.2).
+"""DVC stage `corrupt`: data/clean + data/unlabelled -> data/corrupted (thesis §4.2).
 
-Each clean image gives four rows, in the order original, scale_up, blur, noise, with the sampled
+Each clean image gives `labelled_copies` (ingest's) or `unlabelled_copies` (ingest_unlabelled's)
+corrupted sets of four rows, in the order original, scale_up, blur, noise, with the sampled
 intensity and the SSIM against the stored original; the split is the source's.
 """
 
@@ -9,7 +10,7 @@ import logging
 import pandas as pd
 
 from usqc import corruptions, dataset, params, stage
-from usqc.corrupt import Plan, check_sizes, example_sources, summary, write_corrupted
+from usqc.corrupt import Plan, Source, check_sizes, example_sources, summary, write_corrupted
 from usqc.figures import image_grid
 from usqc.outputs import atomic_outputs, write_json
 
@@ -20,6 +21,7 @@ def main() -> None:
     args = stage.parse_args(
         __doc__,
         clean="data/clean",
+        unlabelled="data/unlabelled",
         out="data/corrupted",
         metrics="metrics/corrupt.json",
         examples="plots/corrupt/examples.png",
@@ -29,8 +31,11 @@ def main() -> None:
     p = params.load(args.params, "base", "corrupt")
     base, cfg = p["base"], p["corrupt"]
     check_sizes(base.clean_size, base.image_size, cfg.crop_total_px)
-    sources = dataset.require(args.clean, "ingest")
-    plan = Plan(args.clean, base.seed, base.image_size, cfg.crop_total_px, cfg.blur_radius_px, cfg.noise_sigmas)
+    sources = [
+        Source(args.clean, dataset.require(args.clean, "ingest"), cfg.labelled_copies),
+        Source(args.unlabelled, dataset.require(args.unlabelled, "ingest_unlabelled"), cfg.unlabelled_copies),
+    ]
+    plan = Plan(base.seed, base.image_size, cfg.crop_total_px, cfg.blur_radius_px, cfg.noise_sigmas)
     n_labels = len(corruptions.LABELS)
 
     with atomic_outputs(args.out, args.metrics, args.examples, args.ssim_table) as (out, metrics, examples, table):
@@ -40,10 +45,10 @@ def main() -> None:
         corrupted[["label", "intensity", "ssim"]].to_csv(table, index=False, float_format="%.6g")
         images = dataset.open_images(out)
         grid, titles = {}, {}
-        for row in example_sources(sources, cfg.examples):
-            name = f"{sources.plane[row]} {sources.image_id[row]}"
-            grid[name] = [images[n_labels * row + k] for k in range(n_labels)]
-            titles[name] = [_title(manifest.iloc[n_labels * row + k]) for k in range(n_labels)]
+        for row in example_sources(manifest, cfg.examples):
+            name = f"{manifest.plane[row]} {manifest.source_id[row]}"
+            grid[name] = [images[row + k] for k in range(n_labels)]
+            titles[name] = [_title(manifest.iloc[row + k]) for k in range(n_labels)]
         image_grid(grid, examples, titles)
     log.info("wrote %s: %d images", args.out, len(manifest))
 

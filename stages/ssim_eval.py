@@ -6,18 +6,16 @@ SSIM flattens (labelled with the corruption); both models classify every image. 
 7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps.
 """
 
-import json
 import logging
 from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 
 from usqc import corruptions, dataset, params, stage
 from usqc.errors import UsqcError
 from usqc.figures import accuracy_ssim_figure, saliency_figure
-from usqc.full_range import curve, eval_intensities, evaluate, example_images, flattening_point, summary
+from usqc.full_range import curve, eval_intensities, evaluate, example_images, summary, sweep_limits
 from usqc.outputs import atomic_outputs, write_json
 from usqc.saliency import gradient_saliency
 from usqc.saved_models import load_classifier
@@ -26,20 +24,6 @@ from usqc.training import make_deterministic, predict
 
 log = logging.getLogger("ssim_eval")
 MODELS = ("vgg16", "xception")
-CORRUPTIONS = ("scale_up", "blur", "noise")
-
-
-def sweep_limits(metrics_path: Path, curves_dir: Path, tolerance: float) -> dict[str, tuple[float | None, float]]:
-    """Per corruption: the sweep's accuracy-floor threshold and the intensity where its SSIM flattens."""
-    try:
-        found = json.loads(metrics_path.read_text())["thresholds"]
-        sweep_curves = {name: pd.read_csv(curves_dir / f"{name}.csv") for name in CORRUPTIONS}
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsqcError(f"threshold_sweep results unreadable ({exc}); run dvc repro threshold_sweep") from None
-    return {
-        name: (found[name]["floor"], flattening_point(c["intensity"], c["mean_ssim"], tolerance))
-        for name, c in sweep_curves.items()
-    }
 
 
 def main() -> None:

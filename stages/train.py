@@ -13,6 +13,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from usqc import corruptions, dataset, params, stage
+from usqc.calibration import calibrate
 from usqc.errors import UsqcError
 from usqc.evaluation import confusion, prediction_table, report
 from usqc.figures import confusion_figure
@@ -20,7 +21,7 @@ from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
 from usqc.saved_models import save_model
 from usqc.split import hold_out
-from usqc.training import fit, predict, strategy_for
+from usqc.training import fit, strategy_for
 
 log = logging.getLogger("train")
 
@@ -63,7 +64,11 @@ def main() -> None:
             )  # fmt: skip
             seconds = time.perf_counter() - started
         live.end()
-        predicted = predict(model, images[test], cfg.batch_size).argmax(axis=1)
+        calibration, test_probabilities = calibrate(
+            model, images, labels, fit_rows, val_rows, test,
+            quantile=cfg.guard_quantile, seed=base.seed, batch_size=cfg.batch_size,
+        )  # fmt: skip
+        predicted = test_probabilities.argmax(axis=1)
         epochs_run = len(history.history["loss"])
         metrics = {
             "test": report(labels[test], predicted, classes),
@@ -71,7 +76,11 @@ def main() -> None:
             "train_images": int(len(fit_rows)),
             "train_images_per_second": len(fit_rows) * epochs_run / seconds,
             "final_train_accuracy": float(history.history["accuracy"][-1]),
+            "calibration": calibration,
         }
+        unlabelled = manifest["plane"].to_numpy()[test] == dataset.UNLABELLED
+        if unlabelled.any():  # a user's own scans in the test split: their report apart
+            metrics["test_unlabelled"] = report(labels[test][unlabelled], predicted[unlabelled], classes)
         if len(val_rows):
             metrics["final_validation_accuracy"] = float(history.history["val_accuracy"][-1])
         write_json(metrics_path, metrics)

@@ -30,7 +30,22 @@ TINY_PARAMS = {
         "duplicates": "group",
         "on_error": "fail",
     },
-    "corrupt": {"crop_total_px": [20, 40], "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3], "examples": 2},
+    "unlabelled": {
+        "source": "none",
+        "folder": None,
+        "group_by": "subfolder",
+        "group_pattern": r"^(\d+)_",
+        "test_fraction": 0.0,
+        "mask_outside_fov": False,
+    },
+    "corrupt": {
+        "labelled_copies": 1,
+        "unlabelled_copies": 1,
+        "crop_total_px": [20, 40],
+        "blur_radius_px": [1, 3],
+        "noise_sigmas": [0.1, 0.3],
+        "examples": 2,
+    },
     "threshold_sweep": {
         "arch": "xception",
         "weights": "none",
@@ -57,6 +72,7 @@ TINY_PARAMS = {
             "validation_fraction": 0.34,
             "early_stopping_patience": 0,
             "distribute": "auto",
+            "guard_quantile": 0.95,
         }
         for arch in ("vgg16", "xception")
     },
@@ -68,7 +84,15 @@ TINY_PARAMS = {
         "batch_size": 8,
         "saliency_images": 1,
     },
+    "real_eval": {
+        "copies": 1,
+        "dicom_frames": ["US1_UNCR.dcm", "color3d_jpeg_baseline.dcm#5"],
+        "mask_outside_fov": False,
+        "bootstrap": 50,
+        "batch_size": 8,
+    },
 }
+HC18 = REPO / "data" / "hc18"
 
 
 def write_params(path: Path, **overrides: dict) -> Path:
@@ -86,6 +110,18 @@ def run_stage(
     return subprocess.run(
         [sys.executable, str(REPO / "stages" / f"{name}.py"), *args], cwd=cwd, env=env, capture_output=True, text=True
     )
+
+
+def run_stages(cwd: Path, stages: dict[str, tuple[str, ...]]) -> None:
+    """Run stage scripts in order (name -> extra arguments), each required to succeed."""
+    for name, args in stages.items():
+        result = run_stage(name, *args, cwd=cwd)
+        assert result.returncode == 0, f"{name}: {result.stderr[-2000:]}"
+
+
+def errors_of(result: subprocess.CompletedProcess) -> list[str]:
+    """The `error:` lines a stage printed."""
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
 def save_png(path: Path, pixels: np.ndarray, mode: str | None = None) -> Path:

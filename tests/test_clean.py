@@ -6,17 +6,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import skimage.data
 from PIL import Image
 
 from tests.conftest import save_png
 from tests.dicom_files import write_dicom
 from usqc import corruptions as C
 from usqc import phantom
+from usqc.calibration import calibrate
 from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view
 from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
 from usqc.imageio import resize_square
 from usqc.models import build
+from usqc.saved_models import load_classifier, save_model
 from usqc.sweep import originals_at
 from usqc.training import fit, make_deterministic
 
@@ -69,7 +72,7 @@ def test_model_view_is_exactly_what_the_pipeline_stores(tmp_path):
     raw = phantom.generate("CRL", 2, seed=4)
     path = save_png(tmp_path / "scan.png", raw)
     clean = resize_square(raw, 224)
-    plan = Plan(tmp_path, 0, 72, (75, 100), (1, 4), (0.1,))
+    plan = Plan(0, 72, (75, 100), (1, 4), (0.1,))
     np.testing.assert_array_equal(model_view(path, 224, 72), corrupt_image(clean, "x", plan).images[0])
 
 
@@ -91,10 +94,59 @@ def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, m
     assert "unreadable" in table and "flag" in table
 
 
-def test_decision_follows_the_threshold():
-    table = pd.DataFrame({"p_original": [0.9, 0.5, 0.2, np.nan], "error": ["", "", "", "cannot read"]})
-    assert decide(table, 0.5).tolist() == ["keep", "flag", "flag", "error"]
-    assert decide(table, 0.75).tolist() == ["keep", "keep", "flag", "error"]
+def test_decision_follows_the_threshold_and_the_domain_score():
+    table = pd.DataFrame(
+        {
+            "p_original": [0.9, 0.5, 0.2, 0.9, 0.1, np.nan],
+            "domain_score": [0.5, 0.9, np.nan, 1.5, 3.0, np.nan],
+            "error": ["", "", "", "", "", "cannot read"],
+        }
+    )
+    assert decide(table, 0.5).tolist() == ["keep", "flag", "flag", "out_of_domain", "out_of_domain", "error"]
+    assert decide(table, 0.75).tolist() == ["keep", "keep", "flag", "out_of_domain", "out_of_domain", "error"]
+
+
+@pytest.fixture(scope="module")
+def guarded_model_path(tmp_path_factory):
+    """The tiny VGG16 of `model_path`, with its temperature and domain guard calibrated on phantom images."""
+    make_deterministic(0)
+    clean = [resize_square(phantom.generate(p, i, seed=5), 224) for p in ("BPD", "CRL", "NT") for i in range(8)]
+    originals = originals_at(np.stack(clean), SIZE)
+    rng = np.random.default_rng(1)
+    noisy = np.stack([C.to_uint8(C.noise(C.to_float(o), 0.3, rng)) for o in originals])
+    images = np.concatenate([originals, noisy])
+    labels = np.array([0] * len(originals) + [3] * len(noisy))
+    model = build("vgg16", SIZE, len(C.LABELS), "none")
+    rows = np.arange(len(images))
+    fit_rows, val_rows = rows[rows % 4 != 0], rows[rows % 4 == 0]
+    fit(model, images, labels, fit_rows, val_rows, epochs=1, batch_size=8, learning_rate=1e-4, seed=0)
+    calibrate(model, images, labels, fit_rows, val_rows, val_rows, quantile=0.99, seed=0, batch_size=8)
+    path = tmp_path_factory.mktemp("guarded") / "guarded.keras"
+    save_model(model, path)
+    return path
+
+
+def test_guard_and_temperature_travel_inside_the_model_file(guarded_model_path):
+    model = load_classifier(guarded_model_path)
+    assert model.get_layer("domain_guard").calibrated
+    assert model.get_layer("probabilities").temperature.numpy() != 1.0
+
+
+def test_non_ultrasound_inputs_are_out_of_domain_and_never_copied(guarded_model_path, tmp_path, capsys):
+    src = tmp_path / "mixed"
+    save_png(src / "black.png", np.zeros((300, 400), np.uint8))
+    save_png(src / "white.png", np.full((300, 400), 255, np.uint8))
+    save_png(src / "strip.png", np.random.default_rng(0).integers(0, 256, (1, 5000), dtype=np.uint8))
+    save_png(src / "camera.png", skimage.data.camera())
+    out, dest = tmp_path / "r.csv", tmp_path / "quarantine"
+    assert run("clean", src, "--model", guarded_model_path, "--out", out, "--copy", dest, "--threshold", 1e-9) == 0
+    report = pd.read_csv(out, keep_default_na=False).set_index("path")
+    assert (report["domain_score"].astype(float) > 1).sum() >= 3
+    outside = report.index[report["decision"] == "out_of_domain"]
+    assert {"black.png", "white.png", "strip.png"} <= set(outside)
+    assert (report.loc[outside, "action"] == "").all() and not any((dest / name).exists() for name in outside)
+    printed = capsys.readouterr().out
+    assert "out_of_domain" in printed and "unlabelled.source=folder" in printed
 
 
 def test_copy_keeps_originals_and_relative_paths(scans, model_path, tmp_path):

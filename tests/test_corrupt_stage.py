@@ -19,6 +19,8 @@ def clean_dir(tmp_path_factory):
     write_params(root / "params.yaml")
     result = run_stage("ingest", "--out", "data/clean", "--metrics", "m.json", "--samples", "s.png", cwd=root)
     assert result.returncode == 0, result.stderr
+    result = run_stage("ingest_unlabelled", "--out", "data/unlabelled", "--metrics", "u.json", cwd=root)
+    assert result.returncode == 0, result.stderr
     return root
 
 

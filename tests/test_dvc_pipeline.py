@@ -42,10 +42,10 @@ def dvc(repo: Path, *args: str, with_stderr: bool = False) -> str:
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pipeline")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("stages", "usqc"):
+    for name in ("stages", "usqc", "data/hc18"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
-    write_params(root / "params.yaml")
+    write_params(root / "params.yaml", unlabelled={"source": "hc18", "folder": "data/hc18"})
     sh(root, "git", "init", "-q")
     dvc(root, "init", "-q")
     sh(root, "git", "add", "-A")
@@ -60,7 +60,10 @@ def out_hashes(repo: Path) -> dict:
     return {name: {o["path"]: o["md5"] for o in stage["outs"]} for name, stage in lock["stages"].items()}
 
 
-STAGES = {"ingest", "corrupt", "threshold_sweep", "train_vgg16", "train_xception", "ssim_eval"}
+STAGES = {
+    "ingest", "ingest_unlabelled", "corrupt", "threshold_sweep", "train_vgg16", "train_xception", "ssim_eval",
+    "real_eval",
+}  # fmt: skip
 CURVE_COLUMNS = ["intensity", "mean_ssim", "label", "accuracy", "accuracy_all_corrupted", "images"]
 
 
@@ -88,9 +91,16 @@ def test_metrics_and_plots_show_after_repro(repo):
     full_range = shown["metrics/ssim_eval.json"]["data"]
     assert {"vgg16", "xception", "levels", "images"} <= set(full_range)
     assert set(full_range["xception"]["by_corruption"]) == {"scale_up", "blur", "noise"}
+    real = shown["metrics/real_eval.json"]["data"]
+    assert real["hc18"]["scans"] == 20 and real["dicom"]["scans"] == 2
+    for metric in ("false_alarms", "detection", "accuracy"):
+        share = real["hc18"]["vgg16"][metric]
+        assert 0 <= share["ci_low"] <= share["value"] <= share["ci_high"] <= 1
+    assert set(real["guard"]["xception"]) == {"phantom_test", "non_ultrasound"}
+    assert shown["metrics/corrupt.json"]["data"]["sources"] == {"labelled": 36, "unlabelled": 152}
     dvc(repo, "plots", "show", "-o", str(repo / "plots_html"))
     page = (repo / "plots_html/index.html").read_text()
-    assert "Figure 34 - noise" in page and "Figure 33" in page
+    assert "Figure 34 - noise" in page and "Figure 33" in page and "Real scans - blur" in page
 
 
 def test_accuracy_against_ssim_curves_have_the_declared_columns(repo):
@@ -108,10 +118,10 @@ def test_accuracy_against_ssim_curves_have_the_declared_columns(repo):
         assert (repo / f"plots/ssim_eval/{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_a_training_param_reruns_only_its_stage_and_ssim_eval(repo):
+def test_a_training_param_reruns_only_its_stage_and_the_evaluations(repo):
     out = dvc(repo, "exp", "run", "-S", "train_vgg16.learning_rate=0.0002", with_stderr=True)
     ran = set(re.findall(r"Running stage '(\w+)'", out))
-    assert ran == {"train_vgg16", "ssim_eval"}, out
+    assert ran == {"train_vgg16", "ssim_eval", "real_eval"}, out
 
 
 def test_offline_plots_page_loads_nothing_from_the_network(repo):

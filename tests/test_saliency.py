@@ -11,8 +11,8 @@ from usqc.tfdata import as_model_input
 def left_half_model(size: int = 16) -> keras.Model:
     inputs = keras.Input((size, size, 3))
     x = keras.layers.Cropping2D(((0, 0), (0, size // 2)))(inputs)  # keeps columns 0 .. size/2 - 1
-    x = keras.layers.Flatten()(x)
-    return keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(x))
+    logits = keras.layers.Dense(4, name="logits")(keras.layers.Flatten()(x))
+    return keras.Model(inputs, keras.layers.Softmax()(logits))
 
 
 def images(n: int, size: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import run_stage, write_params
+from tests.conftest import errors_of, run_stage, write_params
 
 
 @pytest.fixture(scope="module")
@@ -11,10 +11,6 @@ def ingested(tmp_path_factory):
     write_params(root / "params.yaml")
     assert run_stage("ingest", "--metrics", "m.json", "--samples", "s.png", cwd=root).returncode == 0
     return root
-
-
-def errors_of(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
 def test_without_sweep_results_it_names_the_stage_to_run(ingested):

@@ -28,7 +28,8 @@ from usqc.sweep import originals_at
 
 DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in (*IMAGE_SUFFIXES, *DICOM_SUFFIXES))
 PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]
-COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "decision", "action", "error"]
+COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "domain_score", "decision", "action", "error"]
+DECISIONS = ("keep", "flag", "out_of_domain", "error")
 
 
 def clean_view(path: str | Path, clean_size: int, mask_fov: bool = False) -> np.ndarray:
@@ -88,29 +89,35 @@ def read_batches(
 def classify(
     paths: Sequence[Path], src: Path, predict, clean_size: int, image_size: int, batch_size: int, mask_fov=False
 ) -> pd.DataFrame:
-    """One row per file: path relative to `src`, predicted label, class probabilities, error.
+    """One row per file: path relative to `src`, predicted label, class probabilities, domain score, error.
 
-    predict maps uint8 images (n, s, s) to probabilities (n, classes) in C.LABELS order.
+    predict maps uint8 images (n, s, s) to (probabilities (n, classes) in C.LABELS order, domain
+    scores (n,)), as `usqc.calibration.predict_guarded`.
     """
     rows = []
     with tqdm(total=len(paths), desc="clean", unit="img", disable=None) as bar:
         for batch in read_batches(paths, clean_size, image_size, batch_size, mask_fov):
-            probabilities = iter(predict(np.stack(batch.images)) if batch.images else [])
+            probabilities, scores = predict(np.stack(batch.images)) if batch.images else ([], [])
+            results = iter(zip(probabilities, scores, strict=True))
             for path, error in zip(batch.paths, batch.errors, strict=True):
                 row = {"path": path.relative_to(src).as_posix(), "error": error or ""}
                 if error is None:
-                    p = next(probabilities)
+                    p, score = next(results)
                     row["predicted"] = C.LABELS[int(np.argmax(p))]
                     row.update(zip(PROBABILITY_COLUMNS, p.tolist(), strict=True))
+                    row["domain_score"] = float(score)
                 rows.append(row)
             bar.update(len(batch.paths))
     return pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("decision", "action")])
 
 
 def decide(table: pd.DataFrame, threshold: float) -> pd.Series:
-    """`flag` when P(corrupted) = 1 - P(original) >= threshold, `keep` below it, `error` if unread."""
+    """`error` if unread; `out_of_domain` when the domain score exceeds 1 (unlike the model's training
+    images: its probabilities are not trusted); else `flag` when P(corrupted) = 1 - P(original) >=
+    threshold and `keep` below it."""
     corrupted = 1.0 - table["p_original"].astype(float)
     decision = np.where(corrupted >= threshold, "flag", "keep")
+    decision = np.where(table["domain_score"].astype(float) > 1, "out_of_domain", decision)
     return pd.Series(np.where(table["error"] != "", "error", decision), index=table.index)
 
 
@@ -148,6 +155,6 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Files per predicted class and decision, unreadable files apart: the table printed at the end."""
     label = table["predicted"].where(table["decision"] != "error", "unreadable")
     counts = pd.crosstab(label, table["decision"])
-    counts = counts.reindex(index=[*C.LABELS, "unreadable"], columns=["keep", "flag", "error"], fill_value=0)
+    counts = counts.reindex(index=[*C.LABELS, "unreadable"], columns=list(DECISIONS), fill_value=0)
     counts["total"] = counts.sum(axis=1)
     return counts

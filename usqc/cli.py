@@ -15,9 +15,12 @@ from usqc.errors import UsqcError
 EXIT_UNREADABLE = 1  # clean: the run finished but some files could not be read or moved
 
 CLEAN_EPILOG = """\
-exit status: 0 every file was read (flagged files are not an error); 1 some files could not be
-read, copied or moved (see the report's error column); 2 nothing was done (bad folder, model or
-option).
+decisions: keep (P(corrupted) < --threshold), flag (>= --threshold), out_of_domain (domain_score > 1:
+unlike the model's training images; reported, never copied or moved), error (unreadable).
+
+exit status: 0 every file was read (flagged and out_of_domain files are not an error); 1 some files
+could not be read, copied or moved (see the report's error column); 2 nothing was done (bad
+folder, model or option).
 
 example:
   usqc clean scans/ --model models/xception.keras --out report.csv --move quarantine/ --recursive
@@ -50,9 +53,9 @@ def _corrupt(args: argparse.Namespace) -> None:
 
 def _clean(args: argparse.Namespace) -> None:
     from usqc import clean
+    from usqc.calibration import predict_guarded
     from usqc.outputs import atomic_outputs
     from usqc.saved_models import load_classifier
-    from usqc.training import predict
 
     if not 0 < args.threshold <= 1:
         raise UsqcError(f"--threshold must be in (0, 1], got {args.threshold}")
@@ -68,7 +71,7 @@ def _clean(args: argparse.Namespace) -> None:
     model = load_classifier(args.model)
     size = model.input_shape[1]
     table = clean.classify(
-        paths, args.src, lambda images: predict(model, images, args.batch_size),
+        paths, args.src, lambda images: predict_guarded(model, images, args.batch_size),
         args.clean_size, size, args.batch_size, args.mask_outside_fov,
     )  # fmt: skip
     table["decision"] = clean.decide(table, args.threshold)
@@ -76,6 +79,14 @@ def _clean(args: argparse.Namespace) -> None:
     with atomic_outputs(args.out) as (out,):
         table[clean.COLUMNS].round(4).to_csv(out, index=False)
     print(clean.summary(table).to_string())
+    outside = int((table["decision"] == "out_of_domain").sum())
+    if outside:
+        print(
+            f"{outside} file(s) out_of_domain: unlike anything the model was trained on, so neither kept nor flagged "
+            "with confidence, never copied or moved. If they are scans, train the classifiers on your own clean "
+            "images: dvc exp run -S unlabelled.source=folder -S unlabelled.folder=/path/to/scans (README: "
+            "'Train on your own database')"
+        )
     print(f"report: {args.out}" + (" (dry run: no file copied or moved)" if args.dry_run and dest else ""))
     if (table["error"] != "").any():
         sys.exit(EXIT_UNREADABLE)
@@ -93,8 +104,9 @@ def parser() -> argparse.ArgumentParser:
         "clean",
         help="classify every image of a folder; report, and copy or move the corrupted ones aside",
         description="Classify every image of SRC as original / scale_up / blur / noise and write a CSV report "
-        "(path, predicted, one probability per class, decision, action, error). A file is flagged when "
-        "1 - P(original) >= --threshold. Originals are never modified; they leave SRC only with --move.",
+        "(path, predicted, one calibrated probability per class, domain_score, decision, action, error). A file "
+        "is flagged when 1 - P(original) >= --threshold, and out_of_domain when its domain_score exceeds 1. "
+        "Originals are never modified; they leave SRC only with --move.",
         epilog=CLEAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -21,7 +21,6 @@ from usqc.similarity import ssim
 class Plan:
     """Everything one worker needs; picklable."""
 
-    clean_dir: Path
     seed: int
     size: int
     crop_total_px: tuple[int, int]
@@ -61,15 +60,41 @@ def corrupt_image(clean_u8: np.ndarray, image_id: str, plan: Plan) -> Corrupted:
     return Corrupted(images, (0.0, C.lost_fraction(clean.shape, crops), float(radius), sigma), ssims)
 
 
-def corrupt_row(job: tuple[int, str, Plan]) -> Corrupted:
-    row, image_id, plan = job
-    return corrupt_image(dataset.read_images(plan.clean_dir, row, row + 1)[0], image_id, plan)
+def vary_original(clean_u8: np.ndarray, image_id: str, seed: int) -> np.ndarray:
+    """A different-looking original of the same scan for a source's later copies: mirrored at random
+    and given a display gamma in [0.8, 1.25] (a scanner's grey map). Neither interpolates pixels,
+    so no copy gains a trace of the corruptions; without it the copies of one scan would repeat one
+    original, and a model could learn the few real originals by heart."""
+    rng = np.random.default_rng(image_seed(seed, image_id).spawn(4)[3])
+    image = clean_u8[:, ::-1] if rng.random() < 0.5 else clean_u8
+    gamma = float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
+    return C.to_uint8(C.to_float(np.ascontiguousarray(image)) ** gamma)
 
 
-def manifest_rows(source: pd.Series, result: Corrupted) -> list[dict]:
+def corrupt_row(job: tuple[Path, int, str, bool, Plan]) -> Corrupted:
+    folder, row, copy_id, vary, plan = job
+    clean = dataset.read_images(folder, row, row + 1)[0]
+    return corrupt_image(vary_original(clean, copy_id, plan.seed) if vary else clean, copy_id, plan)
+
+
+def copy_id(image_id: str, copy: int) -> str:
+    """The id of a source's `copy`-th corrupted set, which also seeds its draws (copy 0: the source id)."""
+    return image_id if copy == 0 else f"{image_id}_c{copy}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A clean set (ingest's or ingest_unlabelled's) and how many corrupted sets each image gives."""
+
+    folder: Path
+    manifest: pd.DataFrame
+    copies: int
+
+
+def manifest_rows(source, copy: str, result: Corrupted) -> list[dict]:
     return [
         {
-            "image_id": f"{source.image_id}_{label}",
+            "image_id": f"{copy}_{label}",
             "source_id": source.image_id,
             "group_id": source.group_id,
             "split": source.split,
@@ -85,8 +110,10 @@ def manifest_rows(source: pd.Series, result: Corrupted) -> list[dict]:
 def summary(manifest: pd.DataFrame) -> dict:
     counts = manifest.groupby(["label", "split"]).size().unstack(fill_value=0)
     stats = manifest.groupby("label")["ssim"].agg(["min", "mean", "max"])
+    unlabelled = manifest["plane"] == dataset.UNLABELLED
     return {
         "images": int(len(manifest)),
+        "sources": {"labelled": int((~unlabelled).sum()), "unlabelled": int(unlabelled.sum())},
         "counts": {label: {s: int(counts.loc[label].get(s, 0)) for s in ("train", "test")} for label in C.LABELS},
         "ssim": {
             label: {k: round(float(stats.loc[label, k]), 4) for k in ("min", "mean", "max")} for label in C.LABELS[1:]
@@ -105,21 +132,33 @@ def check_sizes(clean_size: int, image_size: int, crop_total_px: tuple[int, int]
 
 
 def example_sources(manifest: pd.DataFrame, count: int) -> list[int]:
-    """Row numbers of `count` sources, taking the planes in turn."""
-    per_plane = [list(rows) for _, rows in manifest.groupby("plane", sort=False).groups.items()]
+    """Rows of the first corrupted set (its original; the corruptions follow) of `count` sources,
+    taking the planes (and the unlabelled images) in turn."""
+    firsts = manifest[manifest["label"] == C.LABELS[0]].drop_duplicates("source_id")
+    per_plane = [list(rows) for _, rows in firsts.groupby("plane", sort=False).groups.items()]
     picked = [rows[k] for k in range(count) for rows in per_plane if k < len(rows)]
     return [int(r) for r in picked[:count]]
 
 
-def write_corrupted(sources: pd.DataFrame, plan: Plan, out: Path, workers: int) -> pd.DataFrame:
-    """Stream every source's four images into `out`/images.npy; return (and write) the manifest."""
-    jobs = ((row, image_id, plan) for row, image_id in enumerate(sources["image_id"]))
+def write_corrupted(sources: list[Source], plan: Plan, out: Path, workers: int) -> pd.DataFrame:
+    """Stream `copies` corrupted sets (four images each) of every clean image of every source into
+    `out`/images.npy, source by source, copies of one image together; return (and write) the manifest.
+    The first set of an image starts from it as stored, later ones from `vary_original`'s variants."""
+    jobs = [
+        (s.folder, row, k, image)
+        for s in sources
+        for row, image in enumerate(s.manifest.itertuples(index=False))
+        for k in range(s.copies)
+    ]
+    if not jobs:
+        raise UsqcError("no image to corrupt: raise corrupt.labelled_copies or corrupt.unlabelled_copies")
     rows = []
-    with dataset.ImageWriter(out, len(C.LABELS) * len(sources), plan.size) as writer:
-        results = tqdm(ordered_map(corrupt_row, jobs, workers), total=len(sources), desc="corrupt", disable=None)
-        for source, result in zip(sources.itertuples(index=False), results, strict=True):
+    with dataset.ImageWriter(out, len(C.LABELS) * len(jobs), plan.size) as writer:
+        work = ((folder, row, copy_id(image.image_id, k), k > 0, plan) for folder, row, k, image in jobs)
+        results = tqdm(ordered_map(corrupt_row, work, workers), total=len(jobs), desc="corrupt", disable=None)
+        for (_, _, k, image), result in zip(jobs, results, strict=True):
             writer.append(result.images)
-            rows += manifest_rows(source, result)
+            rows += manifest_rows(image, copy_id(image.image_id, k), result)
     manifest = pd.DataFrame(rows)
     dataset.write_manifest(out, manifest)
     return manifest

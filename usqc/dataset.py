@@ -18,6 +18,7 @@ from usqc.errors import UsqcError
 
 IMAGES = "images.npy"
 MANIFEST = "manifest.csv"
+UNLABELLED = "unlabelled"  # the plane of images without a plane label (ingest_unlabelled's)
 
 
 class ImageWriter:

@@ -8,13 +8,16 @@ where mean SSIM stops falling. Every evaluated image is one row of a table; the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from usqc import corruptions as C
+from usqc.errors import UsqcError
 from usqc.evaluation import report
 from usqc.sweep import corrupt_all
 
@@ -26,6 +29,19 @@ def flattening_point(intensities: Sequence[float], mean_ssim: Sequence[float], t
     """The first intensity whose mean SSIM is within `tolerance` of the curve's lowest mean SSIM."""
     ssim = np.asarray(mean_ssim, dtype=float)
     return float(np.asarray(intensities)[np.flatnonzero(ssim <= ssim.min() + tolerance)[0]])
+
+
+def sweep_limits(metrics_path: Path, curves_dir: Path, tolerance: float) -> dict[str, tuple[float | None, float]]:
+    """Per corruption: the sweep's accuracy-floor threshold and the intensity where its SSIM flattens."""
+    try:
+        found = json.loads(metrics_path.read_text())["thresholds"]
+        sweep_curves = {name: pd.read_csv(curves_dir / f"{name}.csv") for name in C.LABELS[1:]}
+    except (OSError, KeyError, ValueError) as exc:
+        raise UsqcError(f"threshold_sweep results unreadable ({exc}); run dvc repro threshold_sweep") from None
+    return {
+        name: (found[name]["floor"], flattening_point(c["intensity"], c["mean_ssim"], tolerance))
+        for name, c in sweep_curves.items()
+    }
 
 
 def eval_intensities(

@@ -93,7 +93,7 @@ def load_into(
         writer.append(pixels)
         loaded.items.append(item)
         loaded.digests.append(digest)
-    if not loaded.items:
+    if items and not loaded.items:
         raise UsqcError(f"none of the {len(items)} images could be read; see the warnings above")
     return loaded
 

@@ -1,5 +1,8 @@
 """The thesis' classifiers: a keras.applications base + Flatten + Dense(1024, relu) + softmax (§7.2.2).
 
+Beyond the thesis, the softmax divides by a fitted temperature and the features pass through an
+identity layer that holds the out-of-domain guard (usqc.calibration); both are no-ops until calibrated.
+
 A built model takes plain 0-255 grayscale replicated to three channels and applies its own
 architecture's input preprocessing inside, so a saved `.keras` file is self-contained.
 """
@@ -13,7 +16,9 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from usqc.calibration import FEATURES, GUARD, LOGITS, PROBABILITIES, TemperatureSoftmax
 from usqc.errors import UsqcError
+from usqc.guard import DomainGuard
 
 # Caffe-style means that VGG16's preprocess_input subtracts in BGR order; with identical gray
 # channels the RGB->BGR flip is a no-op, so a per-channel Normalization reproduces it exactly.
@@ -98,8 +103,10 @@ def build(
             raise UsqcError(f"{param_key}: cannot load {base_weights} into {arch} ({str(exc)[:120]})") from None
     x = base(preprocessing(arch)(inputs))
     x = layers.Flatten()(x)
-    x = layers.Dense(1024, activation="relu")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", dtype="float32")(x)  # float32 under mixed precision
+    x = layers.Dense(1024, activation="relu", name=FEATURES)(x)
+    x = DomainGuard(n_classes, name=GUARD)(x)  # identity; holds the out-of-domain statistics once calibrated
+    logits = layers.Dense(n_classes, dtype="float32", name=LOGITS)(x)  # float32 under mixed precision
+    outputs = TemperatureSoftmax(name=PROBABILITIES)(logits)
     return keras.Model(inputs, outputs, name=f"{arch}_classifier")
 
 

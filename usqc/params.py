@@ -51,7 +51,19 @@ class IngestParams:
 
 
 @dataclass(frozen=True)
+class UnlabelledParams:
+    source: str = param(choices=("hc18", "folder", "dicom", "none"), doc="clean images without a plane label")
+    folder: str | None = param(doc="hc18: the shipped sample (data/hc18); folder/dicom: any folder, read recursively")
+    group_by: str = param(choices=("subfolder", "pattern", "file"), doc="folder/dicom: what makes one patient")
+    group_pattern: str = param(doc="group_by pattern: regex on the file name; its first group names the patient")
+    test_fraction: float = param(min=0.0, lt=1.0, doc="share of the groups in the corruption classifiers' test split")
+    mask_outside_fov: bool = param(doc="blank burned-in text and UI outside the ultrasound sector")
+
+
+@dataclass(frozen=True)
 class CorruptParams:
+    labelled_copies: int = param(min=0, max=100, doc="corrupted sets per ingest image (0: leave them out)")
+    unlabelled_copies: int = param(min=0, max=100, doc="corrupted sets per unlabelled image: the mix")
     crop_total_px: tuple[int, ...] = param(items=int, pair=True, min=0, doc="per-axis crop px (thesis 75-100)")
     blur_radius_px: tuple[int, ...] = param(items=int, pair=True, min=1, max=50, doc="median disk radius (thesis 1-10)")
     noise_sigmas: tuple[float, ...] = param(items=float, gt=0.0, max=1.0, doc="Gaussian sigmas (thesis 0.1-0.5)")
@@ -86,6 +98,7 @@ class TrainParams:
     validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
     early_stopping_patience: int = param(min=0, max=10_000, doc="0: off (train every epoch)")
     distribute: str = param(choices=("auto", "off"), doc="auto: mixed precision + MirroredStrategy on GPUs")
+    guard_quantile: float = param(gt=0.5, lt=1.0, doc="share of held-out validation images the domain guard accepts")
 
 
 @dataclass(frozen=True)
@@ -98,14 +111,25 @@ class SsimEvalParams:
     saliency_images: int = param(min=0, max=8, doc="test images per class in each saliency figure")
 
 
+@dataclass(frozen=True)
+class RealEvalParams:
+    copies: int = param(min=1, max=100, doc="seeded corrupted copies of each real scan at each intensity")
+    dicom_frames: tuple[str, ...] = param(items=str, doc="pydicom-data files, NAME or NAME#FRAME")
+    mask_outside_fov: bool = param(doc="blank burned-in text and UI outside the sector of every real scan")
+    bootstrap: int = param(min=10, max=100_000, doc="subject resamples for the 95 % intervals")
+    batch_size: int = param(min=1, max=4096)
+
+
 SECTIONS: dict[str, type] = {
     "base": BaseParams,
     "ingest": IngestParams,
+    "unlabelled": UnlabelledParams,
     "corrupt": CorruptParams,
     "threshold_sweep": ThresholdSweepParams,
     "train_vgg16": TrainParams,
     "train_xception": TrainParams,
     "ssim_eval": SsimEvalParams,
+    "real_eval": RealEvalParams,
 }
 
 

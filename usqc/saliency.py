@@ -6,19 +6,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from usqc.calibration import LOGITS
 from usqc.tfdata import as_model_input
 
 
 def class_logits(model: keras.Model) -> keras.Model:
-    """The model up to its final Dense layer, without the softmax: the class scores.
+    """The model up to its logits layer, without the softmax: the class scores.
 
     The gradient of a softmax probability vanishes once the model is confident; the score's does not.
     """
-    head = model.layers[-1]
-    features = keras.Model(model.inputs, head.input)
-    inputs = keras.Input(model.input_shape[1:])
-    scores = keras.ops.matmul(features(inputs), head.kernel) + head.bias
-    return keras.Model(inputs, scores, name=f"{model.name}_logits")
+    return keras.Model(model.inputs, model.get_layer(LOGITS).output, name=f"{model.name}_logits")
 
 
 def gradient_saliency(model: keras.Model, images: np.ndarray, class_ids: np.ndarray) -> np.ndarray:

@@ -11,7 +11,9 @@ from pathlib import Path
 import keras
 
 from usqc import corruptions
+from usqc.calibration import TemperatureSoftmax
 from usqc.errors import UsqcError
+from usqc.guard import DomainGuard
 
 
 def load_classifier(path: str | Path, image_size: int | None = None) -> keras.Model:
@@ -20,7 +22,8 @@ def load_classifier(path: str | Path, image_size: int | None = None) -> keras.Mo
     if not path.is_file():
         raise UsqcError(f"{path}: model not found; train it first (dvc repro train_xception) or give --model")
     try:
-        model = keras.saving.load_model(path, compile=False)
+        custom = {"usqc>DomainGuard": DomainGuard, "usqc>TemperatureSoftmax": TemperatureSoftmax}
+        model = keras.saving.load_model(path, compile=False, custom_objects=custom)
     except Exception as exc:  # Keras raises many types for a file that is not a model
         raise UsqcError(f"{path}: not a readable Keras model ({type(exc).__name__}); give a .keras file") from None
     size, classes = model.input_shape[1], model.output_shape[-1]

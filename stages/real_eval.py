@@ -1,0 +1,107 @@
+"""DVC stage `real_eval`: both corruption classifiers on real scans they were never trained on.
+
+Scan sets: the real-eval part of data/hc18 (fetal heads, split by subject from the real-train
+part that ingest_unlabelled may train on) and pydicom-data's real non-fetal B-mode frames. Per
+model and set: false alarms on the uncorrupted scans, detection, 4-class accuracy and per-class
+recall on seeded copies at ssim_eval's intensities from each threshold up, each with a 95 %
+interval; the domain guard's rejections of those scans, of the phantom test images and of
+non-ultrasound pictures. Curves of detection against intensity on HC18 sit beside the phantom's.
+"""
+
+import logging
+
+import numpy as np
+
+from usqc import dataset, params, stage
+from usqc.calibration import predict_guarded
+from usqc.full_range import curve, eval_intensities, evaluate, sweep_limits
+from usqc.imageio import read_gray
+from usqc.ingest import clean_pixels
+from usqc.outputs import atomic_outputs, write_json
+from usqc.real_eval import (
+    dicom_frame,
+    levels_from_threshold,
+    non_ultrasound_images,
+    out_of_domain_share,
+    scan_metrics,
+)
+from usqc.real_sample import real_part
+from usqc.saved_models import load_classifier
+from usqc.sweep import originals_at
+from usqc.training import make_deterministic, predict
+
+log = logging.getLogger("real_eval")
+MODELS = ("vgg16", "xception")
+
+
+def main() -> None:
+    args = stage.parse_args(
+        __doc__,
+        real="data/hc18",
+        clean="data/clean",
+        sweep_metrics="metrics/threshold_sweep.json",
+        sweep_plots="plots/threshold_sweep",
+        models="models",
+        metrics="metrics/real_eval.json",
+        plots="plots/real_eval",
+    )
+    p = params.load(args.params, "base", "ssim_eval", "real_eval")
+    base, levels_cfg, cfg = p["base"], p["ssim_eval"], p["real_eval"]
+    limits = sweep_limits(args.sweep_metrics, args.sweep_plots, levels_cfg.flat_tolerance)
+    thresholds = {name: t for name, (t, _) in limits.items()}
+    levels = levels_from_threshold(
+        {
+            name: eval_intensities(name, t, end, levels_cfg.start, levels_cfg.levels_below, levels_cfg.levels_above)
+            for name, (t, end) in limits.items()
+        },
+        thresholds,
+        cfg.copies,
+    )
+    paths, subjects = real_part(args.real, "eval")
+    scan_sets = {
+        "hc18": ([read_gray(path) for path in paths], subjects),
+        "dicom": ([dicom_frame(spec) for spec in cfg.dicom_frames], [s.partition("#")[0] for s in cfg.dicom_frames]),
+    }
+    manifest = dataset.require(args.clean, "ingest")
+    phantom_test = dataset.open_images(args.clean)[np.flatnonzero(manifest["split"] == "test")]
+    outsiders = non_ultrasound_images(base.seed)
+    make_deterministic(base.seed)
+    models = {name: load_classifier(args.models / f"{name}.keras", base.image_size) for name in MODELS}
+    classifiers = {
+        name: (lambda images, m=model: predict(m, images, cfg.batch_size).argmax(axis=1))
+        for name, model in models.items()
+    }
+
+    def guard(model, clean: np.ndarray) -> dict:
+        return out_of_domain_share(predict_guarded(model, originals_at(clean, base.image_size), cfg.batch_size)[1])
+
+    metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
+    curves = {}
+    for set_name, (grays, groups) in scan_sets.items():
+        clean = np.stack([clean_pixels(g, base.clean_size, cfg.mask_outside_fov) for g in grays])
+        originals = originals_at(clean, base.image_size)
+        table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
+        metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}
+        for m, model in models.items():
+            metrics[set_name][m] = scan_metrics(table, m, np.asarray(groups), cfg.bootstrap, base.seed)
+            metrics[set_name][m]["out_of_domain"] = guard(model, clean)
+            headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}
+            log.info("%s %s: %s", set_name, m, headline)
+        if set_name == "hc18":
+            curves = {(m, c): curve(table, m, c) for m in models for c in levels}
+    outsider_clean = np.stack([clean_pixels(g, base.clean_size) for g in outsiders.values()])
+    metrics["guard"] = {
+        m: {"phantom_test": guard(model, phantom_test), "non_ultrasound": guard(model, outsider_clean)}
+        for m, model in models.items()
+    }
+    metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)
+
+    with atomic_outputs(args.metrics, args.plots) as (metrics_path, plots):
+        write_json(metrics_path, metrics)
+        plots.mkdir()
+        for (m, c), table_c in curves.items():
+            table_c.round(6).to_csv(plots / f"hc18_{m}_{c}.csv", index=False)
+
+
+if __name__ == "__main__":
+    stage.run(main)

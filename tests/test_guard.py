@@ -1,0 +1,131 @@
+"""The out-of-domain guard, temperature scaling and the intervals real_eval reports."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usqc import guard
+from usqc.calibration import expected_calibration_error, fit_temperature, negative_log_likelihood, softmax
+from usqc.errors import UsqcError
+from usqc.full_range import NONE
+from usqc.intervals import share_with_interval, subject_bootstrap, wilson
+from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, scan_metrics
+
+
+def test_mahalanobis_is_the_squared_distance_to_the_nearest_mean():
+    means = np.array([[0.0, 0.0], [10.0, 0.0]])
+    points = np.array([[1.0, 1.0], [9.0, 0.0]])
+    np.testing.assert_allclose(guard.mahalanobis(points, means, np.eye(2)), [2.0, 1.0])
+    np.testing.assert_allclose(guard.mahalanobis(points, means, np.diag([4.0, 1.0])), [5.0, 4.0])
+
+
+def test_nearest_distance_is_the_kth_neighbour():
+    reference = np.array([[0.0], [1.0], [3.0], [7.0]])
+    distances = guard.nearest_distance(np.array([[0.0], [10.0]]), 0.0, 1.0, reference, k=2)
+    np.testing.assert_allclose(distances, [1.0, 7.0])
+
+
+def test_image_statistics_tell_blank_frames_from_speckle():
+    rng = np.random.default_rng(0)
+    speckle = np.clip(rng.rayleigh(40, (4, 32, 32)), 0, 255).astype(np.uint8)
+    stats = guard.image_statistics(np.concatenate([speckle, np.zeros((1, 32, 32), np.uint8)]))
+    assert stats.shape == (5, guard.STATISTICS)
+    dark_share = stats[:, guard.HISTOGRAM_BINS + 8]
+    assert dark_share[-1] == 1.0 and (dark_share[:4] < 0.2).all()
+
+
+@pytest.fixture
+def fitted_guard():
+    """A guard fitted on Gaussian features of two classes and on speckle images."""
+    rng = np.random.default_rng(1)
+    layer = guard.DomainGuard(2)
+    layer.build((None, 6))
+    labels = np.arange(400) % 2
+    features = rng.normal(size=(400, 6)) + 3 * labels[:, None]
+    images = np.clip(rng.rayleigh(50, (400, 24, 24)), 0, 255).astype(np.uint8)
+    guard.fit(layer, features[:300], images[:300], labels[:300], seed=0)
+    guard.set_thresholds(layer, features[300:], images[300:], quantile=0.95)
+    return layer, rng
+
+
+def test_the_guard_accepts_its_own_kind_and_rejects_the_far_and_the_blank(fitted_guard):
+    layer, rng = fitted_guard
+    labels = np.arange(200) % 2
+    near = rng.normal(size=(200, 6)) + 3 * labels[:, None]
+    speckle = np.clip(rng.rayleigh(50, (200, 24, 24)), 0, 255).astype(np.uint8)
+    accepted = guard.domain_scores(layer, near, speckle) <= 1
+    assert accepted.mean() > 0.85  # about the 0.95 quantile each, two scores
+    far_features = guard.domain_scores(layer, near[:5] + 25, speckle[:5])
+    blank = guard.domain_scores(layer, near[:5], np.zeros((5, 24, 24), np.uint8))
+    assert (far_features > 1).all() and (blank > 1).all()
+
+
+def test_an_uncalibrated_guard_scores_nan():
+    layer = guard.DomainGuard(3)
+    layer.build((None, 4))
+    assert not layer.calibrated
+    assert np.isnan(guard.domain_scores(layer, np.zeros((2, 4)), np.zeros((2, 8, 8), np.uint8))).all()
+
+
+def test_temperature_scaling_recovers_the_temperature_that_made_the_labels():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(scale=4.0, size=(4000, 4))
+    labels = np.array([rng.choice(4, p=p) for p in softmax(logits / 2.5)])
+    temperature = fit_temperature(logits, labels)
+    assert temperature == pytest.approx(2.5, rel=0.1)
+    assert negative_log_likelihood(logits / temperature, labels) < negative_log_likelihood(logits, labels)
+    assert expected_calibration_error(softmax(logits / temperature), labels) < expected_calibration_error(
+        softmax(logits), labels
+    )
+
+
+def test_wilson_interval_matches_known_values():
+    low, high = wilson(0, 20)
+    assert low == 0.0 and high == pytest.approx(0.1611, abs=1e-3)
+    low, high = wilson(10, 20)
+    assert (low, high) == (pytest.approx(0.2993, abs=1e-3), pytest.approx(0.7007, abs=1e-3))
+
+
+def test_the_subject_bootstrap_does_not_count_copies_as_independent():
+    values = np.array([True] * 50 + [False] * 50)
+    groups = np.array(["a"] * 50 + ["b"] * 50)
+    low, high = subject_bootstrap(values, groups, 500, seed=0)
+    assert low == 0.0 and high == 1.0  # two subjects say little, however many copies
+    iid = share_with_interval(values, np.arange(100).astype(str), 500, seed=0)
+    assert iid["ci_high"] - iid["ci_low"] < 0.3
+
+
+def test_real_eval_levels_are_the_threshold_and_above_each_repeated():
+    levels = {"blur": np.array([1.0, 2.0, 3.0, 5.0]), "noise": np.array([0.01, 0.02])}
+    repeated = levels_from_threshold(levels, {"blur": 3.0, "noise": 0.5}, copies=2)
+    assert repeated["blur"].tolist() == [3.0, 3.0, 5.0, 5.0] and "noise" not in repeated
+
+
+def test_scan_metrics_count_false_alarms_detection_and_recall():
+    table = pd.DataFrame(
+        {
+            "corruption": [NONE, NONE, "blur", "blur", "noise", "noise"],
+            "image": [0, 1, 0, 1, 0, 1],
+            "label": ["original", "original", "blur", "blur", "noise", "noise"],
+            "m": ["original", "blur", "blur", "original", "blur", "noise"],
+        }
+    )
+    metrics = scan_metrics(table, "m", np.array(["s1", "s2"]), resamples=50, seed=0)
+    assert metrics["false_alarms"]["value"] == 0.5 and metrics["false_alarms"]["n"] == 2
+    assert metrics["detection"]["value"] == 0.75 and metrics["accuracy"]["value"] == 0.5
+    assert metrics["recall"]["blur"]["value"] == 0.5 and metrics["recall"]["noise"]["value"] == 0.5
+    assert metrics["recall"]["scale_up"]["value"] is None
+
+
+def test_dicom_frames_are_named_files_of_pydicom_data():
+    assert dicom_frame("color3d_jpeg_baseline.dcm#2").shape == (480, 640)
+    with pytest.raises(UsqcError, match="not a pydicom-data file"):
+        dicom_frame("no_such_file.dcm")
+    with pytest.raises(UsqcError, match="must be a number"):
+        dicom_frame("US1_UNCR.dcm#x")
+
+
+def test_the_non_ultrasound_set_has_photographs_blank_frames_and_a_strip():
+    images = non_ultrasound_images(0)
+    assert images["black"].max() == 0 and images["strip_1x5000"].shape == (1, 5000)
+    assert all(image.dtype == np.uint8 and image.ndim == 2 for image in images.values()) and len(images) >= 20

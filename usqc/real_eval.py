@@ -1,0 +1,100 @@
+"""The corruption classifiers on real scans they never saw, and the guard on what is not a scan.
+
+Real scans: the real-eval part of the shipped HC18 sample (fetal heads) and pydicom-data's real,
+non-fetal B-mode frames. Each uncorrupted scan counts once (false alarms: not called original);
+seeded copies of it at `ssim_eval`'s intensities from each threshold up count as corrupted
+(detection: not called original; 4-class accuracy and per-class recall against the corruption).
+Nothing is filtered out before counting: the domain guard's verdict is reported beside, not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import skimage.data
+
+from usqc import corruptions as C
+from usqc.dicomio import read_dicom_gray
+from usqc.errors import UsqcError
+from usqc.full_range import NONE, label_for
+from usqc.imageio import LUMA
+from usqc.intervals import share_with_interval
+
+# Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
+PHOTOGRAPHS = (
+    "astronaut", "brick", "camera", "cat", "checkerboard", "clock", "coffee", "coins", "colorwheel", "grass",
+    "gravel", "hubble_deep_field", "immunohistochemistry", "horse", "logo", "microaneurysms", "moon", "page",
+    "text", "retina", "rocket",
+)  # fmt: skip
+
+
+def non_ultrasound_images(seed: int) -> dict[str, np.ndarray]:
+    """8-bit gray inputs that are not ultrasound: scikit-image's sample pictures, an all-black and
+    an all-white frame, a 1 x 5000 strip and uniform noise."""
+    images = {}
+    for name in PHOTOGRAPHS:
+        pixels = np.asarray(getattr(skimage.data, name)())
+        if pixels.dtype == bool:
+            pixels = pixels.astype(np.uint8) * 255
+        if pixels.ndim == 3:
+            pixels = np.clip(np.rint(pixels[..., :3].astype(np.float32) @ LUMA), 0, 255).astype(np.uint8)
+        images[name] = pixels
+    rng = np.random.default_rng([seed, 0x0D0])
+    images["black"] = np.zeros((480, 640), np.uint8)
+    images["white"] = np.full((480, 640), 255, np.uint8)
+    images["strip_1x5000"] = rng.integers(0, 256, (1, 5000), dtype=np.uint8)
+    images["uniform_noise"] = rng.integers(0, 256, (480, 640), dtype=np.uint8)
+    return images
+
+
+def dicom_frame(spec: str) -> np.ndarray:
+    """A pydicom-data file's frame, named NAME or NAME#FRAME (frame 0 by default)."""
+    from pydicom.data import get_testdata_file
+
+    name, _, frame = spec.partition("#")
+    if frame and not frame.isdigit():
+        raise UsqcError(f"real_eval.dicom_frames: {spec!r}: the frame after '#' must be a number")
+    path = get_testdata_file(name)
+    if path is None:
+        raise UsqcError(f"real_eval.dicom_frames: {name} is not a pydicom-data file; name one it ships")
+    return read_dicom_gray(Path(path), int(frame or 0))
+
+
+def levels_from_threshold(levels: Mapping[str, np.ndarray], thresholds: Mapping[str, float | None], copies: int):
+    """Each corruption's intensities that are labelled with it (from its threshold up), each
+    repeated `copies` times: every repeat is a separately seeded copy."""
+    above = {
+        name: np.asarray([x for x in values if label_for(name, float(x), thresholds.get(name)) == name])
+        for name, values in levels.items()
+    }
+    return {name: np.repeat(values, copies) for name, values in above.items() if len(values)}
+
+
+def scan_metrics(table: pd.DataFrame, model: str, groups: np.ndarray, resamples: int, seed: int) -> dict:
+    """False alarms, detection, 4-class accuracy and per-class recall of one model, with 95 % intervals.
+
+    groups: the subject of each scan (table column `image` indexes it).
+    """
+    subject = np.asarray(groups)[table["image"].to_numpy()]
+    predicted = table[model].to_numpy()
+    truth = table["label"].to_numpy()
+    uncorrupted = (table["corruption"] == NONE).to_numpy()
+    corrupted = ~uncorrupted & (truth != C.LABELS[0])
+
+    def share(values, mask, by_subject=True):
+        return share_with_interval(values[mask], subject[mask] if by_subject else None, resamples, seed)
+
+    return {
+        "false_alarms": share(predicted != C.LABELS[0], uncorrupted, by_subject=False),
+        "detection": share(predicted != C.LABELS[0], corrupted),
+        "accuracy": share(predicted == truth, np.ones(len(table), bool)),
+        "recall": {label: share(predicted == truth, truth == label) for label in C.LABELS},
+    }
+
+
+def out_of_domain_share(scores: np.ndarray) -> dict:
+    """Share of inputs whose domain score exceeds 1 (the guard rejects them), with a Wilson interval."""
+    return share_with_interval(np.asarray(scores) > 1, None, 0, 0)

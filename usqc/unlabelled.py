@@ -1,0 +1,59 @@
+"""Clean images without a plane label: sources for the corruption classifiers only.
+
+The corruption classifiers' labels come from the corruption process, so any folder of clean
+real scans can train them; only the plane classifier needs plane labels. Images are grouped by
+patient (a sub-folder, a file-name pattern, or the HC18 subject) so that one patient's images
+stay on one side of every split, and group ids are hashes: no folder or file name, which may
+hold a patient's name, reaches an output.
+
+By default the source is the real-train part of the shipped HC18 sample (usqc.real_sample).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from usqc.dataset import UNLABELLED as PLANE
+from usqc.dicomio import DICOM_SUFFIXES
+from usqc.errors import UsqcError
+from usqc.imageio import IMAGE_SUFFIXES
+from usqc.real_sample import group_of, real_part
+from usqc.sources import DicomItem, FileItem
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Files with these suffixes under `folder`, recursively; hidden files and folders skipped."""
+    found = (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _hashed(group: str) -> str:
+    return "unlabelled_" + hashlib.sha256(group.encode()).hexdigest()[:12]
+
+
+def unlabelled_items(source: str, folder: str | Path | None, group_by: str, pattern: str) -> list:
+    """Items (as ingest's sources make them) of every clean image of an unlabelled source.
+
+    hc18: the real-train part of the shipped sample; folder / dicom: every image (or .dcm) file
+    under `folder`, recursively, hidden files skipped; none: no image.
+    """
+    if source == "none":
+        return []
+    if folder is None:
+        raise UsqcError("unlabelled.folder is empty; set it to a folder of clean scans (-S unlabelled.folder=PATH)")
+    root = Path(folder)
+    if not root.is_dir():
+        raise UsqcError(f"{root}: folder not found; set unlabelled.folder to an existing folder")
+    if source == "hc18":
+        paths, groups = real_part(root, "train")
+    else:
+        paths = _files(root, DICOM_SUFFIXES if source == "dicom" else IMAGE_SUFFIXES)
+        if not paths:
+            kind = "DICOM (.dcm)" if source == "dicom" else "image"
+            raise UsqcError(f"{root}: no {kind} files found; point unlabelled.folder at clean scans")
+        groups = [group_of(p.relative_to(root), group_by, pattern) for p in paths]
+    ids = [f"{PLANE}_{k:05d}" for k in range(1, len(paths) + 1)]
+    if source == "dicom":
+        return [DicomItem(i, _hashed(g), PLANE, p, 0) for i, g, p in zip(ids, groups, paths, strict=True)]
+    return [FileItem(i, _hashed(g), PLANE, p) for i, g, p in zip(ids, groups, paths, strict=True)]
