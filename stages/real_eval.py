@@ -72,8 +72,8 @@ def main() -> None:
         for name, model in models.items()
     }
 
-    def guard(model, clean: np.ndarray) -> dict:
-        return out_of_domain_share(predict_guarded(model, originals_at(clean, base.image_size), cfg.batch_size)[1])
+    def guard(model, originals: np.ndarray) -> dict:
+        return out_of_domain_share(predict_guarded(model, originals, cfg.batch_size)[1])
 
     metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
     curves = {}
@@ -84,14 +84,15 @@ def main() -> None:
         metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}
         for m, model in models.items():
             metrics[set_name][m] = scan_metrics(table, m, np.asarray(groups), cfg.bootstrap, base.seed)
-            metrics[set_name][m]["out_of_domain"] = guard(model, clean)
+            metrics[set_name][m]["out_of_domain"] = guard(model, originals)
             headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}
             log.info("%s %s: %s", set_name, m, headline)
         if set_name == "hc18":
             curves = {(m, c): curve(table, m, c) for m in models for c in levels}
     outsider_clean = np.stack([clean_pixels(g, base.clean_size) for g in outsiders.values()])
+    phantom_originals, outsider_originals = (originals_at(c, base.image_size) for c in (phantom_test, outsider_clean))
     metrics["guard"] = {
-        m: {"phantom_test": guard(model, phantom_test), "non_ultrasound": guard(model, outsider_clean)}
+        m: {"phantom_test": guard(model, phantom_originals), "non_ultrasound": guard(model, outsider_originals)}
         for m, model in models.items()
     }
     metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import skimage.data
+from PIL import Image
 
 from usqc import corruptions as C
 from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.full_range import NONE, label_for
-from usqc.imageio import LUMA
+from usqc.imageio import to_gray_uint8
 from usqc.intervals import share_with_interval
 
 # Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
@@ -36,12 +37,7 @@ def non_ultrasound_images(seed: int) -> dict[str, np.ndarray]:
     an all-white frame, a 1 x 5000 strip and uniform noise."""
     images = {}
     for name in PHOTOGRAPHS:
-        pixels = np.asarray(getattr(skimage.data, name)())
-        if pixels.dtype == bool:
-            pixels = pixels.astype(np.uint8) * 255
-        if pixels.ndim == 3:
-            pixels = np.clip(np.rint(pixels[..., :3].astype(np.float32) @ LUMA), 0, 255).astype(np.uint8)
-        images[name] = pixels
+        images[name] = to_gray_uint8(Image.fromarray(np.asarray(getattr(skimage.data, name)())))
     rng = np.random.default_rng([seed, 0x0D0])
     images["black"] = np.zeros((480, 640), np.uint8)
     images["white"] = np.full((480, 640), 255, np.uint8)
