@@ -8,6 +8,10 @@ interval; the domain guard's rejections of those scans, of the phantom test imag
 non-ultrasound pictures. Curves of detection against intensity on HC18 sit beside the phantom's.
 """
 
+import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+# isort: split
+
 import logging
 
 import numpy as np

@@ -6,6 +6,10 @@ SSIM flattens (labelled with the corruption); both models classify every image. 
 7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps.
 """
 
+import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+# isort: split
+
 import logging
 from pathlib import Path
 

@@ -6,6 +6,10 @@ The threshold is the first intensity whose accuracy falls below the floor (and, 
 the first that falls `max_drop` below clean accuracy), with bootstrap intervals over test images.
 """
 
+import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+# isort: split
+
 import logging
 
 import numpy as np

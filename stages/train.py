@@ -5,6 +5,10 @@ and noise apart on data/corrupted, validating on held-out train groups; evaluate
 split. `--section` picks the params section, so one script serves both stages.
 """
 
+import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+# isort: split
+
 import logging
 import time
 
@@ -50,7 +54,7 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
 
-    strategy = strategy_for(cfg.distribute, base.seed)
+    strategy = strategy_for(cfg.distribute, cfg.precision, base.seed)
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         plots.mkdir()
         live = Live(str(plots / "live"), dvcyaml=False, save_dvc_exp=False, report=None)
@@ -81,8 +85,8 @@ def main() -> None:
         unlabelled = manifest["plane"].to_numpy()[test] == dataset.UNLABELLED
         if unlabelled.any():  # a user's own scans in the test split: their report apart
             metrics["test_unlabelled"] = report(labels[test][unlabelled], predicted[unlabelled], classes)
-        if len(val_rows):
-            metrics["final_validation_accuracy"] = float(history.history["val_accuracy"][-1])
+        if len(val_rows):  # the saved model's (after BatchNorm recalibration), from the calibration pass
+            metrics["final_validation_accuracy"] = calibration.pop("validation_accuracy")
         write_json(metrics_path, metrics)
         prediction_table(labels[test], predicted, classes).to_csv(plots / "predictions.csv", index=False)
         confusion_figure(

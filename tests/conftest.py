@@ -72,6 +72,7 @@ TINY_PARAMS = {
             "validation_fraction": 0.34,
             "early_stopping_patience": 0,
             "distribute": "auto",
+            "precision": "auto",
             "guard_quantile": 0.95,
         }
         for arch in ("vgg16", "xception")

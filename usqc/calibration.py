@@ -13,6 +13,7 @@ softmax layer, the guard as an identity layer on the features), so a `.keras` fi
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import keras
@@ -114,6 +115,7 @@ def calibrate(
         "guard_thresholds": thresholds,
         "guard_fit_images": int(len(sample)),
         "validation_images": int(len(val_rows)),
+        "validation_accuracy": float((val_logits.argmax(axis=1) == truth).mean()) if len(val_rows) else None,
         "validation_nll": {"before": negative_log_likelihood(val_logits, truth),
                            "after": negative_log_likelihood(val_logits / temperature, truth)},
         "validation_ece": {"before": expected_calibration_error(before, truth),
@@ -132,5 +134,12 @@ def predict_guarded(model: keras.Model, images: np.ndarray, batch_size: int = 64
         domain = model.get_layer(GUARD)
     except ValueError:  # a model saved before the guard existed
         return model.predict(batches, verbose=0), np.full(len(images), np.nan)
-    probabilities, features = keras.Model(model.inputs, [model.output, domain.output]).predict(batches, verbose=0)
+    probabilities, features = _with_features(model).predict(batches, verbose=0)
     return probabilities, guard.domain_scores(domain, features, images)
+
+
+@functools.lru_cache(maxsize=4)
+def _with_features(model: keras.Model) -> keras.Model:
+    """The model with its guard's input as a second output, built (and traced) once per model:
+    `usqc clean` calls predict_guarded batch after batch."""
+    return keras.Model(model.inputs, [model.output, model.get_layer(GUARD).output])

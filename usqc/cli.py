@@ -52,6 +52,9 @@ def _corrupt(args: argparse.Namespace) -> None:
 
 
 def _clean(args: argparse.Namespace) -> None:
+    from usqc import quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
+
+    # isort: split
     from usqc import clean
     from usqc.calibration import predict_guarded
     from usqc.outputs import atomic_outputs

@@ -94,7 +94,7 @@ def mahalanobis(features: np.ndarray, means: np.ndarray, precision: np.ndarray) 
     distances = []
     for mean in np.asarray(means, dtype=np.float64):
         diff = features - mean
-        distances.append(np.einsum("ij,jk,ik->i", diff, precision, diff))
+        distances.append(((diff @ precision) * diff).sum(axis=1))  # a BLAS product: einsum's is ~10x slower
     return np.min(distances, axis=0)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers
 
 from usqc.calibration import FEATURES, GUARD, LOGITS, PROBABILITIES, TemperatureSoftmax
@@ -116,27 +117,35 @@ def _set_batchnorm_momentum(model: keras.Model, momentum: float) -> None:
             layer.momentum = momentum
 
 
-def recalibrate_batchnorm(model: keras.Model, batches) -> int:
+def recalibrate_batchnorm(model: keras.Model, batches, forward=None) -> int:
     """Re-estimate every BatchNormalization layer's moving statistics as the exact average over `batches`.
 
-    A network trained from scratch for a few hundred steps has moving averages (momentum 0.99)
-    that still remember its first steps, so inference mode disagrees with training mode. One
-    pass in training mode with momentum k/(k+1) at batch k leaves the plain mean of the batch
-    statistics. Weights are untouched. Returns the number of layers recalibrated.
+    A network trained from scratch for a few hundred steps has moving averages that still remember
+    its early steps, so inference mode disagrees with training mode. With momentum 0, one pass in
+    training mode leaves each batch's own statistics in the moving ones; their running mean
+    (weights k/(k+1) and 1/(k+1) at batch k) is the plain mean. Weights are untouched.
+    forward: `model(x, training=True)`, compiled by the caller (eager, batch by batch, the pass
+    costs more than a training epoch of the same images). Returns the number of layers recalibrated.
     """
     norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
     if not norms:
         return 0
+    forward = forward or (lambda x: model(x, training=True))
     saved = [layer.momentum for layer in norms]
     for layer in norms:
-        layer.moving_mean.assign(keras.ops.zeros_like(layer.moving_mean))
-        layer.moving_variance.assign(keras.ops.ones_like(layer.moving_variance))
+        layer.momentum = 0.0
+    means = [np.zeros(layer.moving_mean.shape, np.float32) for layer in norms]
+    variances = [np.ones(layer.moving_variance.shape, np.float32) for layer in norms]
     for k, batch in enumerate(batches):
-        for layer in norms:
-            layer.momentum = k / (k + 1)
-        model(batch, training=True)
-    for layer, momentum in zip(norms, saved, strict=True):
+        forward(batch)
+        keep, add = np.float32(k / (k + 1)), np.float32(1.0 - k / (k + 1))
+        for i, layer in enumerate(norms):
+            means[i] = means[i] * keep + keras.ops.convert_to_numpy(layer.moving_mean) * add
+            variances[i] = variances[i] * keep + keras.ops.convert_to_numpy(layer.moving_variance) * add
+    for layer, momentum, mean, variance in zip(norms, saved, means, variances, strict=True):
         layer.momentum = momentum
+        layer.moving_mean.assign(mean)
+        layer.moving_variance.assign(variance)
     return len(norms)
 
 

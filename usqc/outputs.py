@@ -16,12 +16,33 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _left_by_dead_runs(final: Path) -> list[Path]:
+    """Temporaries of `final` whose writer no longer runs (killed with SIGKILL, or the machine died)."""
+    stale = []
+    for temp in final.parent.glob(f".tmp*.{final.name}"):
+        pid = temp.name[len(".tmp") :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.append(temp)
+    return stale
+
+
 @contextmanager
 def atomic_outputs(*paths: str | Path):
     """Yield temporary paths for `paths`; move them into place only if the block succeeds.
 
     On any error the temporaries, and parent folders this call created, are removed, so a
-    failed or killed stage leaves nothing that looks finished.
+    failed or killed stage leaves nothing that looks finished; what a SIGKILL-ed run left behind
+    is removed by the next run.
     """
     finals = [Path(p) for p in paths]
     created = []
@@ -30,7 +51,7 @@ def atomic_outputs(*paths: str | Path):
         created.extend(reversed(missing))
         parent.mkdir(parents=True, exist_ok=True)
     temps = [p.with_name(f".tmp{os.getpid()}.{p.name}") for p in finals]  # keep the suffix: savers check it
-    for temp in temps:
+    for temp in [*temps, *(stale for final in finals for stale in _left_by_dead_runs(final))]:
         _remove(temp)
     try:
         yield temps

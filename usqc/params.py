@@ -97,7 +97,12 @@ class TrainParams:
     learning_rate: float = param(gt=0.0, lt=1.0)
     validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
     early_stopping_patience: int = param(min=0, max=10_000, doc="0: off (train every epoch)")
-    distribute: str = param(choices=("auto", "off"), doc="auto: mixed precision + MirroredStrategy on GPUs")
+    distribute: str = param(
+        choices=("auto", "off", "all"), doc="auto: every GPU if any; off: one device; all: every device"
+    )
+    precision: str = param(
+        choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"), doc="auto: mixed_float16 on GPUs, else float32"
+    )
     guard_quantile: float = param(gt=0.5, lt=1.0, doc="share of held-out validation images the domain guard accepts")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from usqc import corruptions as C
 from usqc.similarity import ssim
@@ -56,7 +57,7 @@ def sweep(
     (levels, images) matrix of correct predictions. `classify` maps uint8 images to class ids."""
     rows, correct = [], []
     span = float(intensities[-1] - intensities[0]) or 1.0
-    for level, intensity in enumerate(intensities):
+    for level, intensity in enumerate(tqdm(intensities, desc=name, unit="level", mininterval=5)):
         images, scores = corrupt_all(clean, originals, name, intensity, (seed, C.LABELS.index(name), level))
         hits = classify(images) == labels
         correct.append(hits)

@@ -31,14 +31,24 @@ def plane_augmentation(seed: int) -> keras.Sequential:
     )
 
 
-def strategy_for(distribute: str, seed: int) -> tf.distribute.Strategy:
-    """GPUs present and distribute=auto: mixed precision and MirroredStrategy over all of them.
-    Otherwise the default (CPU or one device) strategy with deterministic ops."""
-    if distribute == "auto" and tf.config.list_physical_devices("GPU"):
+def strategy_for(distribute: str, precision: str, seed: int) -> tf.distribute.Strategy:
+    """The training strategy and the global dtype policy for `train_*.distribute` and `.precision`.
+
+    distribute: auto = MirroredStrategy over every GPU if there is one, else one device; off = one
+    device; all = MirroredStrategy over every device (the GPUs, else the CPU's logical devices:
+    how CI runs this path without a GPU). One node only: see the README's "On a GPU box".
+    precision: auto = mixed_float16 on GPUs, float32 elsewhere; or a Keras dtype policy name.
+    Ops are deterministic except on GPUs, where speed comes first (and results differ from the CPU).
+    """
+    gpus = tf.config.list_logical_devices("GPU")
+    policy = precision if precision != "auto" else "mixed_float16" if gpus else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    if gpus:
         keras.utils.set_random_seed(seed)
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        return tf.distribute.MirroredStrategy()
-    make_deterministic(seed)
+    else:
+        make_deterministic(seed)
+    if distribute == "all" or (distribute == "auto" and gpus):
+        return tf.distribute.MirroredStrategy([d.name for d in gpus or tf.config.list_logical_devices("CPU")])
     return tf.distribute.get_strategy()
 
 
@@ -57,7 +67,9 @@ def fit(
     patience: int = 0,
     callbacks: list | None = None,
 ) -> keras.callbacks.History:
-    """Adam + sparse cross-entropy on `train_rows`, validated on `val_rows`, then BatchNorm recalibration.
+    """Adam + sparse cross-entropy on `train_rows`, then BatchNorm recalibration. With `patience`,
+    early stopping on the validation loss of `val_rows` (else no validation pass: the stages score
+    the final model on `val_rows` themselves, after recalibration).
 
     augment: random mirroring, rotation (±18°), shift and zoom (±10 %) of training images. Label-
     preserving for standard planes (a fetus may face either way, the probe sit a little aside);
@@ -72,18 +84,24 @@ def fit(
     if augment:
         jitter = plane_augmentation(seed)
         train = train.map(lambda x, y: (jitter(x, training=True), y))
-    val = image_dataset(images, labels, val_rows, batch_size) if len(val_rows) else None
-    callbacks = list(callbacks or [])
-    if patience and val is not None:
+    val, callbacks = None, list(callbacks or [])
+    if patience and len(val_rows):
+        val = image_dataset(images, labels, val_rows, batch_size)
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
     history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=2)
-    recalibrate_batchnorm(model, image_dataset(images, None, recalibration_rows(train_rows, seed), batch_size))
+    recalibrate(model, images, train_rows, batch_size, seed)
     return history
 
 
+def recalibrate(model: keras.Model, images: np.ndarray, train_rows: np.ndarray, batch_size: int, seed: int) -> None:
+    """BatchNorm statistics re-estimated on a seeded sample of the training rows, in one compiled graph."""
+    batches = image_dataset(images, None, recalibration_rows(train_rows, seed), batch_size)
+    recalibrate_batchnorm(model, batches, tf.function(lambda x: model(x, training=True), reduce_retracing=True))
+
+
 def recalibration_rows(train_rows: np.ndarray, seed: int) -> np.ndarray:
-    """A seeded sample of the training rows for the BatchNorm re-estimation: it runs eagerly, batch by
-    batch, so the whole set would cost a third of an epoch; 1,024 images estimate the statistics well."""
+    """A seeded sample of the training rows for the BatchNorm re-estimation: 1,024 images estimate
+    the statistics well at a fraction of an epoch's cost."""
     rows = np.asarray(train_rows)
     if len(rows) <= RECALIBRATION_IMAGES:
         return rows

@@ -1,0 +1,95 @@
+"""Training-stage throughput against a plain `model.fit` on the same model, in one process.
+
+    python benchmarks/bench_train.py [--arch xception] [--images 1024] [--epochs 2] [--size 72]
+
+Baseline: `model.fit` on float32 arrays already in memory, no validation, nothing after it.
+Then `usqc.training.fit` as the training stages call it (tf.data over the uint8 array, validation
+on 15 % more images, BatchNorm recalibration). Prints each one's images/s counted the way the
+stages count them (fit images x epochs / whole call), the steady-state epoch rate, and the
+fixed costs: first-epoch tracing, validation, the BatchNorm pass. Random images: the rates do
+not depend on the content. Do not run it while another heavy job shares the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import keras
+import numpy as np
+
+from usqc.models import build
+from usqc.training import fit, make_deterministic, recalibrate
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Wall time of each epoch (training and validation) and of each validation pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.validation = [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(time.perf_counter() - self._epoch)
+
+    def on_test_begin(self, logs=None):
+        self._test = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.validation.append(time.perf_counter() - self._test)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", default="xception")
+    parser.add_argument("--images", type=int, default=1024)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--size", type=int, default=72)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    n, e, b = args.images, args.epochs, args.batch_size
+    n_val = int(round(n * 0.15 / 0.85))
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n + n_val, args.size, args.size), dtype=np.uint8)
+    labels = rng.integers(0, 4, n + n_val)
+    fit_rows, val_rows = np.arange(n), np.arange(n, n + n_val)
+
+    make_deterministic(0)
+    model = build(args.arch, args.size, 4, "none")
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.repeat(images[fit_rows, ..., None].astype(np.float32), 3, axis=-1)
+    clock = EpochClock()
+    t0 = time.perf_counter()
+    model.fit(x, labels[fit_rows], batch_size=b, epochs=e, verbose=0, callbacks=[clock])
+    plain = time.perf_counter() - t0
+    steady = clock.epochs[-1]
+
+    make_deterministic(0)
+    model = build(args.arch, args.size, 4, "none")
+    clock = EpochClock()
+    t0 = time.perf_counter()
+    fit(model, images, labels, fit_rows, val_rows, epochs=e, batch_size=b, learning_rate=1e-4, seed=0,
+        callbacks=[clock])  # fmt: skip
+    stage = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    recalibrate(model, images, fit_rows, b, 0)
+    batchnorm = time.perf_counter() - t0
+
+    print(f"{args.arch} at {args.size} px, {n} fit + {n_val} validation images, {e} epochs, batch {b}")
+    print(f"plain model.fit: {n * e / plain:6.1f} images/s (steady epoch {n / steady:6.1f} images/s)")
+    print(f"  first-epoch overhead (tracing): {clock_overhead(plain, steady, e):5.1f} s")
+    print(f"usqc fit:        {n * e / stage:6.1f} images/s ({plain / stage:.2f} of plain)")
+    print(f"  validation passes: {', '.join(f'{s:.1f}' for s in clock.validation) or 'none'} s")
+    print(f"  BatchNorm recalibration ({min(n, 1024)} images): {batchnorm:5.1f} s")
+
+
+def clock_overhead(total: float, steady: float, epochs: int) -> float:
+    """Time beyond `epochs` steady epochs: tracing and the first epoch's warm-up."""
+    return total - steady * epochs
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Import TensorFlow without its C++ start-up lines: import this first in an entry point.
+
+TensorFlow writes a oneDNN notice, CUDA stub messages and, on a machine without a GPU, a cuInit
+error to stderr before its logging is configured, so TF_CPP_MIN_LOG_LEVEL cannot hide them. The
+import runs with file descriptor 2 pointed at a temporary file, replayed if the import fails.
+Where an NVIDIA driver is loaded, TF's own errors (level 2) stay visible: they matter there.
+USQC_TF_VERBOSE=1 shows everything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def import_tensorflow_quietly() -> None:
+    if os.environ.get("USQC_TF_VERBOSE") or "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if os.path.exists("/proc/driver/nvidia/version") else "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            capture.seek(0)
+            sys.stderr.write(capture.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+import_tensorflow_quietly()
