@@ -4,6 +4,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Where an NVIDIA driver answers, the CUDA build of the same TensorFlow (requirements-gpu.txt).
+REQUIREMENTS ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo requirements-gpu.txt || echo requirements.txt)
 
 .PHONY: run test lint bench
 run: $(VENV)/.installed
@@ -16,9 +18,9 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_phantom.py
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-gpu.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r $(REQUIREMENTS)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@

@@ -2,10 +2,16 @@
 # The thesis-scale protocol as one DVC experiment: 174 px model inputs, the thesis' 542 images,
 # its corruption ranges, ImageNet weights, 100 epochs, batch 64, Adam at its default 1e-3, a
 # 50-level threshold sweep, and Table 7's level counts (6 below each threshold, 7 from it up).
-# For a GPU box (TensorFlow with CUDA, e.g. `pip install "tensorflow[and-cuda]==2.21.0"`); the
-# training stages then use mixed precision and every GPU.
+# For a GPU box (see the README's "On a GPU box"); the training stages then use mixed precision
+# and every GPU of the machine.
 # ImageNet weights download through Keras; offline, place the two *_notop.h5 files under
-# ~/.keras/models/ first. Usage: scripts/thesis_scale.sh [experiment-name]
+# ~/.keras/models/ first.
+#
+# Usage: scripts/thesis_scale.sh [NAME] [--cpu] [-S key=value ...]
+#   NAME     experiment name (default thesis-scale)
+#   --cpu    run without a visible GPU (days on a CPU at full scale; meant for toy runs)
+#   -S       extra overrides; one naming a key below replaces the protocol's value
+#            (CI's toy run: -S ingest.images_per_plane=3 -S train_vgg16.epochs=1 -S ...weights=none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 overrides=(
@@ -30,6 +36,29 @@ overrides=(
   ssim_eval.levels_below=6
   ssim_eval.levels_above=7
 )
+name=thesis-scale
+cpu=false
+extra=()
+while (($#)); do
+  case "$1" in
+    --cpu) cpu=true ;;
+    -S) shift; extra+=("${1:?-S needs key=value}") ;;
+    -S*) extra+=("${1#-S}") ;;
+    -*) echo "error: unknown option $1; usage: scripts/thesis_scale.sh [NAME] [--cpu] [-S key=value ...]" >&2; exit 2 ;;
+    *) name="$1" ;;
+  esac
+  shift
+done
+if ! $cpu && ! nvidia-smi -L >/dev/null 2>&1; then
+  echo "error: no GPU visible (nvidia-smi failed): the thesis-scale protocol would take days on a CPU;" \
+    "see the README's 'On a GPU box', or pass --cpu for a toy run with small -S overrides" >&2
+  exit 2
+fi
 args=()
-for o in "${overrides[@]}"; do args+=(-S "$o"); done
-exec dvc exp run --name "${1:-thesis-scale}" "${args[@]}"
+for o in "${overrides[@]}"; do
+  replaced=false
+  for e in "${extra[@]}"; do [[ "${e%%=*}" == "${o%%=*}" ]] && replaced=true; done
+  $replaced || args+=(-S "$o")
+done
+for e in "${extra[@]}"; do args+=(-S "$e"); done
+exec dvc exp run --name "$name" "${args[@]}"

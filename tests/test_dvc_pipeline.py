@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, write_params
+from tests.conftest import REPO, TINY_PARAMS, write_params
+from tests.test_stage_deps import import_closure
 
 BIN = Path(sys.executable).parent
 ENV = {
@@ -42,7 +43,7 @@ def dvc(repo: Path, *args: str, with_stderr: bool = False) -> str:
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pipeline")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("stages", "usqc", "data/hc18"):
+    for name in ("stages", "usqc", "data/hc18", "scripts"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
     write_params(root / "params.yaml", unlabelled={"source": "hc18", "folder": "data/hc18"})
@@ -131,3 +132,48 @@ def test_offline_plots_page_loads_nothing_from_the_network(repo):
     assert not re.search(r"<script[^>]+src=", page) and "cdn.jsdelivr" not in page
     png = repo / "offline/png/figure_34_blur_accuracy_against_ssim_threshold_labels.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("module", ["usqc/real_sample.py", "usqc/saliency.py", "usqc/corruptions.py"])
+def test_editing_one_module_makes_exactly_its_importers_stale(repo, module):
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
+    importers = {
+        name for name, stage in stages.items()
+        if any(module in import_closure(d, repo) for d in stage["deps"] if d.startswith("stages/"))
+    }  # fmt: skip
+    assert importers and importers != set(stages)
+    path = repo / module
+    original = path.read_text()
+    try:
+        path.write_text(original + "\n# an edit\n")
+        stale = set(json.loads(dvc(repo, "status", "--json")))
+    finally:
+        path.write_text(original)
+    assert stale == importers
+
+
+def toy_overrides() -> list[str]:
+    """-S values that shrink every costly key of the thesis protocol to the tiny pipeline's size."""
+    training = ["weights", "epochs", "batch_size"]
+    tiny = {"base": ["image_size"], "ingest": ["images_per_plane"], "threshold_sweep": training}
+    tiny.update({section: training for section in ("train_vgg16", "train_xception")})
+    return [f"-S{s}.{k}={TINY_PARAMS[s][k]}" for s, keys in tiny.items() for k in keys] + ["-Sthreshold_sweep.levels=4"]
+
+
+def test_thesis_scale_script_runs_a_toy_protocol_to_completion(repo):
+    sh(repo, "bash", "scripts/thesis_scale.sh", "toy-thesis", "--cpu", *toy_overrides())
+    shown = dvc(repo, "exp", "show", "--no-pager", "--csv")
+    assert "toy-thesis" in shown
+    row = next(line for line in shown.splitlines() if "toy-thesis" in line)
+    assert ",174," not in row and "imagenet" not in row  # the toy values replaced the protocol's
+
+
+def test_thesis_scale_script_refuses_without_a_gpu(repo, tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "nvidia-smi").write_text("#!/bin/sh\nexit 9\n")
+    (fake / "nvidia-smi").chmod(0o755)
+    env = {**ENV, "PATH": f"{fake}{os.pathsep}{ENV['PATH']}"}
+    done = subprocess.run(["bash", "scripts/thesis_scale.sh"], cwd=repo, env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "no GPU visible" in done.stderr and "--cpu" in done.stderr
