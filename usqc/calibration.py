@@ -22,7 +22,7 @@ from keras import layers, ops
 from scipy.optimize import minimize_scalar
 
 from usqc import guard
-from usqc.tfdata import image_dataset
+from usqc.tfdata import predict_rows
 
 log = logging.getLogger(__name__)
 GUARD, LOGITS, FEATURES, PROBABILITIES = "domain_guard", "logits", "features", "probabilities"
@@ -71,7 +71,7 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bi
 def features_and_logits(model: keras.Model, images: np.ndarray, rows: np.ndarray, batch_size: int):
     """Penultimate features and logits of `rows` of uint8 `images`, in one pass."""
     heads = keras.Model(model.inputs, [model.get_layer(FEATURES).output, model.get_layer(LOGITS).output])
-    return heads.predict(image_dataset(images, None, rows, batch_size), verbose=0)
+    return predict_rows(heads, images, rows, batch_size)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -129,12 +129,12 @@ def predict_guarded(model: keras.Model, images: np.ndarray, batch_size: int = 64
     (n, s, s); a score above 1 is out of domain, NaN when the model has no calibrated guard."""
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32), np.zeros(0)
-    batches = image_dataset(images, None, np.arange(len(images)), batch_size)
+    rows = np.arange(len(images))
     try:
         domain = model.get_layer(GUARD)
     except ValueError:  # a model saved before the guard existed
-        return model.predict(batches, verbose=0), np.full(len(images), np.nan)
-    probabilities, features = _with_features(model).predict(batches, verbose=0)
+        return predict_rows(model, images, rows, batch_size), np.full(len(images), np.nan)
+    probabilities, features = predict_rows(_with_features(model), images, rows, batch_size)
     return probabilities, guard.domain_scores(domain, features, images)
 
 

@@ -1,7 +1,8 @@
-"""tf.data pipelines over uint8 image arrays (memory-mapped or not): no float copy of the set.
+"""Model input from uint8 image arrays (memory-mapped or not): no float copy of the set.
 
 Batches are gathered from the array by index, so only one batch at a time exists as float32;
-grayscale becomes three identical channels here, in the pipeline.
+grayscale becomes three identical channels here. Training reads a shuffled tf.data pipeline;
+inference feeds plain consecutive batches (`predict_rows`).
 """
 
 from __future__ import annotations
@@ -40,3 +41,17 @@ def image_dataset(
         return batch, tf.gather(tf.constant(labels, dtype=tf.int32), rows)
 
     return ds.map(gather).prefetch(tf.data.AUTOTUNE)
+
+
+def predict_rows(model, images: np.ndarray, rows: np.ndarray, batch_size: int):
+    """`model.predict_on_batch` over consecutive batches of `rows`: the batches `model.predict` would
+    see on `image_dataset(images, None, rows, batch_size)`, so the same numbers, without a tf.data
+    pipeline per call (0.6 s of each 180-image call on 2 cores). `rows` must not be empty.
+    An array, or a list of arrays for a model with several outputs."""
+    parts = [
+        model.predict_on_batch(as_model_input(np.asarray(images[rows[start : start + batch_size]])))
+        for start in range(0, len(rows), batch_size)
+    ]
+    if isinstance(parts[0], list | tuple):
+        return [np.concatenate(output) for output in zip(*parts, strict=True)]
+    return np.concatenate(parts)

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from usqc.models import recalibrate_batchnorm
-from usqc.tfdata import image_dataset
+from usqc.tfdata import image_dataset, predict_rows
 
 RECALIBRATION_IMAGES = 1024
 
@@ -112,5 +112,4 @@ def predict(model: keras.Model, images: np.ndarray, batch_size: int = 64) -> np.
     """Class probabilities (n, classes) for uint8 gray images (n, s, s)."""
     if len(images) == 0:
         return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
-    data = image_dataset(images, None, np.arange(len(images)), batch_size)
-    return model.predict(data, verbose=0)
+    return predict_rows(model, images, np.arange(len(images)), batch_size)
