@@ -11,12 +11,12 @@
 #   NAME     experiment name (default thesis-scale)
 #   --cpu    run without a visible GPU (days on a CPU at full scale; meant for toy runs)
 #   -S       extra overrides; one naming a key below replaces the protocol's value
-#            (CI's toy run: -S ingest.images_per_plane=3 -S train_vgg16.epochs=1 -S ...weights=none)
+#            (CI's toy run: -S ingest.phantom.images_per_plane=3 -S train_vgg16.epochs=1 -S ...weights=none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 overrides=(
   base.image_size=174
-  ingest.images_per_plane=181
+  ingest.phantom.images_per_plane=181
   corrupt.blur_radius_px=[1,10]
   threshold_sweep.weights=imagenet
   threshold_sweep.epochs=30

@@ -9,8 +9,8 @@ import logging
 
 from usqc import dataset, params, stage
 from usqc.ingest import build_manifest, load_into, summary
+from usqc.ingest_unlabelled import unlabelled_items
 from usqc.outputs import atomic_outputs, write_json
-from usqc.unlabelled import unlabelled_items
 
 log = logging.getLogger("ingest_unlabelled")
 
@@ -19,7 +19,7 @@ def main() -> None:
     args = stage.parse_args(__doc__, out="data/unlabelled", metrics="metrics/ingest_unlabelled.json")
     p = params.load(args.params, "base", "unlabelled")
     base, cfg = p["base"], p["unlabelled"]
-    items = unlabelled_items(cfg.source, cfg.folder, cfg.group_by, cfg.group_pattern)
+    items = unlabelled_items(cfg)
     log.info("%d unlabelled images from the %s source", len(items), cfg.source)
 
     with atomic_outputs(args.out, args.metrics) as (out, metrics):

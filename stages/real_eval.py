@@ -8,31 +8,12 @@ interval; the domain guard's rejections of those scans, of the phantom test imag
 non-ultrasound pictures. Curves of detection against intensity on HC18 sit beside the phantom's.
 """
 
-import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
-
-# isort: split
-
 import logging
 
 import numpy as np
 
 from usqc import dataset, params, stage
-from usqc.calibration import predict_guarded
-from usqc.full_range import curve, eval_intensities, evaluate, sweep_limits
-from usqc.imageio import read_gray
-from usqc.ingest import clean_pixels
 from usqc.outputs import atomic_outputs, write_json
-from usqc.real_eval import (
-    dicom_frame,
-    levels_from_threshold,
-    non_ultrasound_images,
-    out_of_domain_share,
-    scan_metrics,
-)
-from usqc.real_sample import real_part
-from usqc.saved_models import load_classifier
-from usqc.sweep import originals_at
-from usqc.training import make_deterministic, predict
 
 log = logging.getLogger("real_eval")
 MODELS = ("vgg16", "xception")
@@ -51,6 +32,26 @@ def main() -> None:
     )
     p = params.load(args.params, "base", "ssim_eval", "real_eval")
     base, levels_cfg, cfg = p["base"], p["ssim_eval"], p["real_eval"]
+    # TensorFlow loads only once the params are valid: a mistyped key fails at once.
+    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+    # isort: split
+    from usqc.calibration import predict_guarded
+    from usqc.corrupted_sets import originals_at
+    from usqc.imageio import read_gray
+    from usqc.ingest import clean_pixels
+    from usqc.real_eval import (
+        dicom_frame,
+        levels_from_threshold,
+        non_ultrasound_images,
+        out_of_domain_share,
+        scan_metrics,
+    )
+    from usqc.real_sample import real_part
+    from usqc.saved_models import load_classifier
+    from usqc.ssim_eval import curve, eval_intensities, evaluate, sweep_limits
+    from usqc.training import make_deterministic, predict
+
     limits = sweep_limits(args.sweep_metrics, args.sweep_plots, levels_cfg.flat_tolerance)
     thresholds = {name: t for name, (t, _) in limits.items()}
     levels = levels_from_threshold(

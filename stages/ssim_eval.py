@@ -6,25 +6,13 @@ SSIM flattens (labelled with the corruption); both models classify every image. 
 7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps.
 """
 
-import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
-
-# isort: split
-
 import logging
-from pathlib import Path
 
-import keras
 import numpy as np
 
-from usqc import corruptions, dataset, params, stage
+from usqc import dataset, params, stage
 from usqc.errors import UsqcError
-from usqc.figures import accuracy_ssim_figure, saliency_figure
-from usqc.full_range import curve, eval_intensities, evaluate, example_images, summary, sweep_limits
 from usqc.outputs import atomic_outputs, write_json
-from usqc.saliency import gradient_saliency
-from usqc.saved_models import load_classifier
-from usqc.sweep import originals_at
-from usqc.training import make_deterministic, predict
 
 log = logging.getLogger("ssim_eval")
 MODELS = ("vgg16", "xception")
@@ -46,6 +34,17 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     if not test.size:
         raise UsqcError(f"{args.clean} has no test images; raise ingest.test_fraction")
+    # TensorFlow loads only once params and inputs are valid: a mistyped key fails at once.
+    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+    # isort: split
+    from usqc.corrupted_sets import originals_at
+    from usqc.figures import accuracy_ssim_figure
+    from usqc.saliency import saliency_panel
+    from usqc.saved_models import load_classifier
+    from usqc.ssim_eval import curve, eval_intensities, evaluate, example_images, summary, sweep_limits
+    from usqc.training import make_deterministic, predict
+
     clean = dataset.open_images(args.clean)[test]
     originals = originals_at(clean, base.image_size)
     limits = sweep_limits(args.sweep_metrics, args.sweep_plots, cfg.flat_tolerance)
@@ -92,18 +91,6 @@ def main() -> None:
         if cfg.saliency_images:
             for m, model in models.items():
                 saliency_panel(model, examples, plots / f"saliency_{m}.png")
-
-
-def saliency_panel(model: keras.Model, examples: dict[str, np.ndarray], path: Path) -> None:
-    """Gradient saliency of the predicted class for each example image, one row per true class."""
-    images = np.concatenate(list(examples.values()))
-    probabilities = predict(model, images)
-    predicted = probabilities.argmax(axis=1)
-    maps = gradient_saliency(model, images, predicted)
-    truth = [label for label, batch in examples.items() for _ in batch]
-    names = [corruptions.LABELS[k] for k in predicted]
-    titles = [f"{t} → {n} {p.max():.2f}" for t, n, p in zip(truth, names, probabilities, strict=True)]
-    saliency_figure(list(images), list(maps), titles, len(examples), path)
 
 
 if __name__ == "__main__":

@@ -6,23 +6,12 @@ The threshold is the first intensity whose accuracy falls below the floor (and, 
 the first that falls `max_drop` below clean accuracy), with bootstrap intervals over test images.
 """
 
-import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
-
-# isort: split
-
 import logging
 
 import numpy as np
 
 from usqc import corruptions, dataset, params, stage
-from usqc.figures import sweep_figures
-from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
-from usqc.saved_models import save_model
-from usqc.split import hold_out
-from usqc.sweep import originals_at, sweep, sweep_intensities
-from usqc.thresholds import thresholds
-from usqc.training import fit, make_deterministic, predict
 
 log = logging.getLogger("threshold_sweep")
 
@@ -38,6 +27,18 @@ def main() -> None:
     p = params.load(args.params, "base", "threshold_sweep")
     base, cfg = p["base"], p["threshold_sweep"]
     manifest = dataset.require(args.clean, "ingest")
+    # TensorFlow loads only once the params are valid: a mistyped key fails at once.
+    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+    # isort: split
+    from usqc.corrupted_sets import originals_at
+    from usqc.figures import sweep_figures
+    from usqc.models import build
+    from usqc.saved_models import save_model
+    from usqc.split import hold_out
+    from usqc.threshold_sweep import sweep_all, sweep_metrics
+    from usqc.training import fit, make_deterministic, predict
+
     make_deterministic(base.seed)
     planes = list(dict.fromkeys(manifest["plane"]))
     labels = manifest["plane"].map(planes.index).to_numpy()
@@ -60,28 +61,11 @@ def main() -> None:
     clean_correct = classify(images[test]) == labels[test]
     val_accuracy = float((classify(images[val_rows]) == labels[val_rows]).mean()) if len(val_rows) else None
     clean_test = dataset.open_images(args.clean)[test]
-    ranges = {"scale_up": cfg.scale_up_range, "blur": cfg.blur_range, "noise": cfg.noise_range}
-    curves, found = {}, {}
-    for name, (low, high) in ranges.items():
-        intensities = sweep_intensities(name, low, high, cfg.levels)
-        curve, correct = sweep(name, intensities, clean_test, images[test], labels[test], classify, base.seed)
-        curves[name] = curve
-        found[name] = thresholds(
-            name, curve["intensity"].to_numpy(), correct, clean_correct,
-            cfg.accuracy_floor, cfg.max_drop, cfg.bootstrap, base.seed,
-        )  # fmt: skip
-        log.info("%s: threshold %s (%s)", name, found[name]["floor"], corruptions.REGISTRY[name].unit)
-
-    metrics_data = {
-        "planes": planes,
-        "clean_accuracy": float(clean_correct.mean()),
-        "validation_accuracy": val_accuracy,
-        "final_train_accuracy": float(history.history["accuracy"][-1]),
-        "accuracy_floor": cfg.accuracy_floor,
-        "max_drop": cfg.max_drop,
-        "thresholds": found,
-        "units": {name: corruptions.REGISTRY[name].unit for name in ranges},
-    }
+    curves, found = sweep_all(cfg, clean_test, images[test], labels[test], clean_correct, classify, base.seed)
+    for name, found_c in found.items():
+        log.info("%s: threshold %s (%s)", name, found_c["floor"], corruptions.REGISTRY[name].unit)
+    train_accuracy = float(history.history["accuracy"][-1])
+    metrics_data = sweep_metrics(cfg, planes, clean_correct, val_accuracy, train_accuracy, found)
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         save_model(model, model_path)
         write_json(metrics_path, metrics_data)

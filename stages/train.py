@@ -5,27 +5,14 @@ and noise apart on data/corrupted, validating on held-out train groups; evaluate
 split. `--section` picks the params section, so one script serves both stages.
 """
 
-import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
-
-# isort: split
-
 import logging
 import time
 
 import numpy as np
-from dvclive import Live
-from dvclive.keras import DVCLiveCallback
 
 from usqc import corruptions, dataset, params, stage
-from usqc.calibration import calibrate
 from usqc.errors import UsqcError
-from usqc.evaluation import confusion, prediction_table, report
-from usqc.figures import confusion_figure
-from usqc.models import build
 from usqc.outputs import atomic_outputs, write_json
-from usqc.saved_models import save_model
-from usqc.split import hold_out
-from usqc.training import fit, strategy_for
 
 log = logging.getLogger("train")
 
@@ -47,6 +34,21 @@ def main() -> None:
         raise UsqcError(
             f"{args.data} holds {images.shape[1]} px images but base.image_size is {base.image_size}; rerun corrupt"
         )
+    # TensorFlow loads only once params and inputs are valid: a mistyped key fails at once.
+    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+
+    # isort: split
+    from dvclive import Live
+    from dvclive.keras import DVCLiveCallback
+
+    from usqc.calibration import calibrate
+    from usqc.evaluation import confusion, prediction_table, report
+    from usqc.figures import confusion_figure
+    from usqc.models import build
+    from usqc.saved_models import save_model
+    from usqc.split import hold_out
+    from usqc.training import fit, strategy_for
+
     classes = list(corruptions.LABELS)
     labels = manifest["label"].map(classes.index).to_numpy()
     train = np.flatnonzero(manifest["split"] == "train")

@@ -18,25 +18,24 @@ TINY_PARAMS = {
     "base": {"seed": 7, "clean_size": 96, "image_size": 72},
     "ingest": {
         "source": "phantom",
-        "images_per_plane": 3,
-        "folder": None,
         "planes": ["BPD", "CRL", "NT"],
         "test_fraction": 0.34,
         "split": "grouped",
-        "label_column": "Plane",
-        "class_map": {},
-        "frames": "first",
         "mask_outside_fov": False,
         "duplicates": "group",
         "on_error": "fail",
+        "phantom": {"images_per_plane": 3},
+        "folder": {"path": None},
+        "fetal_planes_db": {"path": None, "label_column": "Plane", "class_map": {}},
+        "dicom": {"path": None, "frames": "first"},
     },
     "unlabelled": {
         "source": "none",
-        "folder": None,
-        "group_by": "subfolder",
-        "group_pattern": r"^(\d+)_",
         "test_fraction": 0.0,
         "mask_outside_fov": False,
+        "hc18": {"path": "data/hc18"},
+        "folder": {"path": None, "group_by": "subfolder", "group_pattern": r"^(\d+)_"},
+        "dicom": {"path": None, "group_by": "subfolder", "group_pattern": r"^(\d+)_"},
     },
     "corrupt": {
         "labelled_copies": 1,
@@ -97,11 +96,17 @@ HC18 = REPO / "data" / "hc18"
 
 
 def write_params(path: Path, **overrides: dict) -> Path:
-    params = {section: dict(values) for section, values in TINY_PARAMS.items()}
-    for section, values in overrides.items():
-        params[section].update(values)
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    """TINY_PARAMS with `overrides` merged in, nested blocks key by key (ingest={"phantom": {...}})."""
+    path.write_text(yaml.safe_dump(merged(TINY_PARAMS, overrides), sort_keys=False))
     return path
+
+
+def merged(base: dict, overrides: dict) -> dict:
+    out = dict(base)
+    for key, value in overrides.items():
+        both_blocks = isinstance(value, dict) and isinstance(out.get(key), dict) and out[key]
+        out[key] = merged(out[key], value) if both_blocks else value
+    return out
 
 
 def run_stage(

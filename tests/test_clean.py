@@ -17,10 +17,10 @@ from usqc.calibration import calibrate
 from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view
 from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
+from usqc.corrupted_sets import originals_at
 from usqc.imageio import resize_square
 from usqc.models import build
 from usqc.saved_models import load_classifier, save_model
-from usqc.sweep import originals_at
 from usqc.training import fit, make_deterministic
 
 SIZE = 32

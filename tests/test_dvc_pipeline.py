@@ -46,7 +46,7 @@ def repo(tmp_path_factory) -> Path:
     for name in ("stages", "usqc", "data/hc18", "scripts"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
-    write_params(root / "params.yaml", unlabelled={"source": "hc18", "folder": "data/hc18"})
+    write_params(root / "params.yaml", unlabelled={"source": "hc18"})
     sh(root, "git", "init", "-q")
     dvc(root, "init", "-q")
     sh(root, "git", "add", "-A")
@@ -154,9 +154,13 @@ def test_editing_one_module_makes_exactly_its_importers_stale(repo, module):
 def toy_overrides() -> list[str]:
     """-S values that shrink every costly key of the thesis protocol to the tiny pipeline's size."""
     training = ["weights", "epochs", "batch_size"]
-    tiny = {"base": ["image_size"], "ingest": ["images_per_plane"], "threshold_sweep": training}
+    tiny = {"base": ["image_size"], "threshold_sweep": training}
     tiny.update({section: training for section in ("train_vgg16", "train_xception")})
-    return [f"-S{s}.{k}={TINY_PARAMS[s][k]}" for s, keys in tiny.items() for k in keys] + ["-Sthreshold_sweep.levels=4"]
+    phantom = f"-Singest.phantom.images_per_plane={TINY_PARAMS['ingest']['phantom']['images_per_plane']}"
+    return [f"-S{s}.{k}={TINY_PARAMS[s][k]}" for s, keys in tiny.items() for k in keys] + [
+        phantom,
+        "-Sthreshold_sweep.levels=4",
+    ]
 
 
 def test_thesis_scale_script_runs_a_toy_protocol_to_completion(repo):

@@ -7,9 +7,9 @@ import pytest
 from usqc import guard
 from usqc.calibration import expected_calibration_error, fit_temperature, negative_log_likelihood, softmax
 from usqc.errors import UsqcError
-from usqc.full_range import NONE
 from usqc.intervals import share_with_interval, subject_bootstrap, wilson
 from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, scan_metrics
+from usqc.ssim_eval import NONE
 
 
 def test_mahalanobis_is_the_squared_distance_to_the_nearest_mean():

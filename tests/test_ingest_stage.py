@@ -32,7 +32,7 @@ def test_phantom_ingest_writes_images_manifest_metrics_and_samples(tmp_path):
 def test_folder_ingest_resizes_every_image(tmp_path, gradient):
     for k, plane in enumerate(["BPD", "CRL", "NT", "NT"]):
         save_png(tmp_path / "raw" / f"{plane}_{k}.png", gradient)
-    write_params(tmp_path / "params.yaml", ingest={"source": "folder", "folder": "raw", "test_fraction": 0.5})
+    write_params(tmp_path / "params.yaml", ingest={"source": "folder", "folder": {"path": "raw"}, "test_fraction": 0.5})
     result = run_stage("ingest", *ARGS, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     manifest = pd.read_csv(tmp_path / "data/clean/manifest.csv")
@@ -77,7 +77,7 @@ def test_bad_files_fail_with_one_line_and_write_nothing(tmp_path, gradient, spoi
     for k, plane in enumerate(["BPD", "CRL", "NT"] * 3):
         save_png(raw / f"{plane}_good{k}.png", gradient)
     spoil(raw)
-    write_params(tmp_path / "params.yaml", ingest={"source": "folder", "folder": "raw"})
+    write_params(tmp_path / "params.yaml", ingest={"source": "folder", "folder": {"path": "raw"}})
     result = run_stage("ingest", *ARGS, cwd=tmp_path)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if not line.startswith("INFO")]
@@ -90,9 +90,9 @@ def test_bad_files_fail_with_one_line_and_write_nothing(tmp_path, gradient, spoi
     ("change", "needle"),
     [
         ({"ingest": {"test_fractoin": 0.2}}, "unknown key ingest.test_fractoin (did you mean 'test_fraction'?)"),
-        ({"ingest": {"images_per_plane": "3"}}, "ingest.images_per_plane must be an integer"),
-        ({"ingest": {"source": "folder", "folder": "missing"}}, "missing: folder not found"),
-        ({"ingest": {"source": "folder", "folder": "raw"}}, "raw: no images found"),
+        ({"ingest": {"phantom": {"images_per_plane": "3"}}}, "ingest.phantom.images_per_plane must be an integer"),
+        ({"ingest": {"source": "folder", "folder": {"path": "missing"}}}, "missing: folder not found"),
+        ({"ingest": {"source": "folder", "folder": {"path": "raw"}}}, "raw: no images found"),
     ],
 )
 def test_bad_params_and_empty_folder_fail_cleanly(tmp_path, change, needle):

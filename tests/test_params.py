@@ -1,7 +1,9 @@
+import os
+
 import pytest
 import yaml
 
-from tests.conftest import TINY_PARAMS, write_params
+from tests.conftest import REPO, TINY_PARAMS, run_stage, write_params
 from usqc import params
 from usqc.errors import UsqcError
 
@@ -24,10 +26,17 @@ def test_tiny_params_load_with_types(tmp_path):
 @pytest.mark.parametrize(
     ("section", "change", "message"),
     [
-        ("ingest", {"image_per_plane": 5}, "unknown key ingest.image_per_plane (did you mean 'images_per_plane'?)"),
-        ("ingest", {"images_per_plane": "ten"}, "ingest.images_per_plane must be an integer (got 'ten')"),
-        ("ingest", {"images_per_plane": True}, "ingest.images_per_plane must be an integer"),
-        ("ingest", {"images_per_plane": 0}, "ingest.images_per_plane must be >= 1 (got 0)"),
+        ("ingest", {"image_per_plane": 5}, "unknown key ingest.image_per_plane; known: source,"),
+        (
+            "ingest",
+            {"phantom": {"image_per_plane": 5}},
+            "unknown key ingest.phantom.image_per_plane (did you mean 'images_per_plane'?)",
+        ),
+        ("ingest", {"phantom": {"images_per_plane": "ten"}}, "ingest.phantom.images_per_plane must be an integer"),
+        ("ingest", {"phantom": {"images_per_plane": True}}, "ingest.phantom.images_per_plane must be an integer"),
+        ("ingest", {"phantom": {"images_per_plane": 0}}, "ingest.phantom.images_per_plane must be >= 1 (got 0)"),
+        ("ingest", {"phantom": 300}, "section 'ingest.phantom' is missing or not a mapping"),
+        ("ingest", {"dicom": {"frames": "some"}}, "ingest.dicom.frames must be one of first, all"),
         ("ingest", {"test_fraction": 1.5}, "ingest.test_fraction must be < 1.0 (got 1.5)"),
         ("ingest", {"source": "web"}, "ingest.source must be one of phantom, folder, fetal_planes_db, dicom (got"),
         ("ingest", {"planes": []}, "ingest.planes must be a non-empty list"),
@@ -46,9 +55,9 @@ def test_bad_values_name_the_key(tmp_path, section, change, message):
 
 def test_missing_key_and_unknown_section(tmp_path):
     raw = {s: dict(v) for s, v in TINY_PARAMS.items()}
-    del raw["ingest"]["folder"]
+    raw["ingest"] = {**raw["ingest"], "dicom": {"path": None}}
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
-    with pytest.raises(UsqcError, match=r"missing key ingest\.folder"):
+    with pytest.raises(UsqcError, match=r"missing key ingest\.dicom\.frames"):
         params.load(tmp_path / "p.yaml", "ingest")
     raw = {**TINY_PARAMS, "ingset": {}}
     (tmp_path / "q.yaml").write_text(yaml.safe_dump(raw))
@@ -62,3 +71,24 @@ def test_unreadable_params_file(tmp_path):
     (tmp_path / "bad.yaml").write_text("base: [unclosed\n")
     with pytest.raises(UsqcError, match="not valid YAML"):
         params.load(tmp_path / "bad.yaml", "base")
+
+
+@pytest.mark.parametrize(
+    ("script", "section"),
+    [
+        ("threshold_sweep", "threshold_sweep"),
+        ("train", "train_vgg16"),
+        ("ssim_eval", "ssim_eval"),
+        ("real_eval", "real_eval"),
+    ],
+)
+def test_a_mistyped_param_fails_before_tensorflow_loads(tmp_path, script, section):
+    fake = tmp_path / "site" / "tensorflow"  # shadows the real one: importing it fails loudly
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('TensorFlow was imported')\n")
+    write_params(tmp_path / "params.yaml", **{section: {"batch_size": "big"}})
+    result = run_stage(script, cwd=tmp_path, env={"PYTHONPATH": f"{fake.parent}{os.pathsep}{REPO}"})
+    assert result.returncode == 2, result.stderr[-1000:]
+    assert (
+        f"{section}.batch_size must be an integer" in result.stderr and "TensorFlow was imported" not in result.stderr
+    )

@@ -89,8 +89,8 @@ def test_fpdb_missing_files_are_counted_when_skipping(tmp_path):
 
 def fpdb_params(root, **ingest):
     return {
-        "source": "fetal_planes_db", "folder": str(root), "planes": ["BPD", "CRL", "NT"], "split": "source",
-        "label_column": "Brain_plane", "class_map": BRAIN, **ingest,
+        "source": "fetal_planes_db", "planes": ["BPD", "CRL", "NT"], "split": "source",
+        "fetal_planes_db": {"path": str(root), "label_column": "Brain_plane", "class_map": BRAIN}, **ingest,
     }  # fmt: skip
 
 
@@ -210,7 +210,8 @@ def test_no_patient_detail_or_path_reaches_any_output(tmp_path):
     for k, plane in enumerate(["BPD", "CRL", "NT"] * 2):
         image = (phantom.generate(plane, k, seed=2)[:200, :300]).copy()
         write_dicom(raw / plane / f"DOE_JANE_{k}.dcm", image, patient="DOE^JANE", pid=f"HOSP-{k // 3}")
-    write_params(tmp_path / "params.yaml", ingest={"source": "dicom", "folder": str(raw), "test_fraction": 0.5})
+    dicom = {"source": "dicom", "dicom": {"path": str(raw)}, "test_fraction": 0.5}
+    write_params(tmp_path / "params.yaml", ingest=dicom)
     result = run_stage("ingest", *ARGS, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     manifest = dataset.read_manifest(tmp_path / "data/clean")

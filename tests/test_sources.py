@@ -61,7 +61,7 @@ def test_folder_problems_name_the_file(tmp_path, gradient, layout, message):
 def test_missing_folder_and_unset_folder(tmp_path):
     with pytest.raises(UsqcError, match="folder not found"):
         folder_items(tmp_path / "nope", PLANES)
-    with pytest.raises(UsqcError, match="ingest.folder is empty"):
+    with pytest.raises(UsqcError, match="ingest.folder.path is empty"):
         folder_items(None, PLANES)
 
 

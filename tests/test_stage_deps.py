@@ -60,4 +60,7 @@ def test_the_closure_sees_an_added_import_and_what_it_imports(tmp_path):
     script = (REPO / "stages" / "ingest.py").read_text()
     (tmp_path / "stages" / "ingest.py").write_text(script + "\nfrom usqc import saliency  # noqa: E402\n")
     added = import_closure("stages/ingest.py", tmp_path) - import_closure("stages/ingest.py")
-    assert added == {"usqc/saliency.py", "usqc/calibration.py", "usqc/guard.py", "usqc/tfdata.py"}
+    assert added == {
+        "usqc/saliency.py", "usqc/calibration.py", "usqc/corruptions.py", "usqc/guard.py", "usqc/models.py",
+        "usqc/tfdata.py", "usqc/training.py",
+    }  # fmt: skip

@@ -19,7 +19,7 @@ def corrupted(tmp_path_factory):
     root = tmp_path_factory.mktemp("train")
     write_params(
         root / "params.yaml",
-        ingest={"images_per_plane": 3, "planes": ["BPD", "NT"], "test_fraction": 0.34},
+        ingest={"phantom": {"images_per_plane": 3}, "planes": ["BPD", "NT"], "test_fraction": 0.34},
         **{f"train_{a}": {"validation_fraction": 0.5} for a in ("vgg16", "xception")},
     )
     run_stages(

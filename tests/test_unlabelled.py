@@ -8,16 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import HC18, errors_of, run_stage, run_stages, save_png, write_params
-from usqc import dataset
+from tests.conftest import HC18, TINY_PARAMS, errors_of, merged, run_stage, run_stages, save_png, write_params
+from usqc import dataset, params
 from usqc.corrupt import vary_original
 from usqc.errors import UsqcError
 from usqc.imageio import read_gray
 from usqc.ingest import clean_pixels
+from usqc.ingest_unlabelled import unlabelled_items
 from usqc.real_sample import HC18_SUBJECT, group_of, hc18_split_table, read_split
-from usqc.unlabelled import unlabelled_items
 
-HC18_SOURCE = {"source": "hc18", "folder": str(HC18)}
+HC18_SOURCE = {"source": "hc18", "hc18": {"path": str(HC18)}}
+
+
+def unlabelled_params(source: str, path) -> params.UnlabelledParams:
+    blocks = {} if path is None else {source: {"path": str(path)}}
+    return params.parse_section(merged(TINY_PARAMS["unlabelled"], {"source": source, **blocks}), "unlabelled")
 
 
 def test_the_committed_split_is_the_seeded_subject_split_with_a_third_held_out():
@@ -39,7 +44,7 @@ def test_subjects_come_from_hc18_names_and_other_groupings():
     assert group_of(Path("017_2HC.png"), "pattern", HC18_SUBJECT) == "017"
     path = Path("anna/scan1.png")
     assert group_of(path, "subfolder", "") == "anna" and group_of(path, "file", "") == "anna/scan1.png"
-    with pytest.raises(UsqcError, match="does not match unlabelled.group_pattern"):
+    with pytest.raises(UsqcError, match="does not match unlabelled.folder.group_pattern"):
         group_of(path, "pattern", r"^(\d+)_")
 
 
@@ -67,7 +72,7 @@ def test_a_folder_of_patients_is_grouped_by_subfolder_with_hashed_names(tmp_path
     for patient in ("alice_smith", "bob_jones"):
         for k in range(3):
             save_png(tmp_path / "scans" / patient / f"{k}.png", np.roll(gradient, 7 * k + len(patient)))
-    result = _ingest(tmp_path, source="folder", folder=str(tmp_path / "scans"), test_fraction=0.5)
+    result = _ingest(tmp_path, source="folder", folder={"path": str(tmp_path / "scans")}, test_fraction=0.5)
     assert result.returncode == 0, result.stderr
     manifest = dataset.read_manifest(tmp_path / "data/unlabelled")
     assert manifest.groupby("group_id").size().tolist() == [3, 3]
@@ -80,10 +85,10 @@ def test_a_folder_of_patients_is_grouped_by_subfolder_with_hashed_names(tmp_path
 @pytest.mark.parametrize(
     ("unlabelled", "needle"),
     [
-        ({"source": "folder", "folder": None}, "unlabelled.folder is empty"),
-        ({"source": "folder", "folder": "missing"}, "folder not found"),
-        ({"source": "folder", "folder": "."}, "no image files found"),
-        ({"source": "hc18", "folder": "."}, "split.csv: split file missing"),
+        ({"source": "folder"}, "unlabelled.folder.path is empty"),
+        ({"source": "folder", "folder": {"path": "missing"}}, "folder not found"),
+        ({"source": "folder", "folder": {"path": "."}}, "no image files found"),
+        ({"source": "hc18", "hc18": {"path": "."}}, "split.csv: split file missing"),
         ({"source": "nifti"}, "unlabelled.source must be one of"),
     ],
 )
@@ -101,8 +106,8 @@ def test_unlabelled_copies_join_the_corrupted_set_with_their_own_draws(tmp_path)
         (tiny_real / name).write_bytes((HC18 / "images" / name).read_bytes())
     write_params(
         tmp_path / "params.yaml",
-        ingest={"images_per_plane": 2},
-        unlabelled={"source": "folder", "folder": str(tiny_real), "group_by": "pattern"},
+        ingest={"phantom": {"images_per_plane": 2}},
+        unlabelled={"source": "folder", "folder": {"path": str(tiny_real), "group_by": "pattern"}},
         corrupt={"unlabelled_copies": 3},
     )
     run_stages(
@@ -151,6 +156,6 @@ def test_unlabelled_items_skip_hidden_files_and_read_dicom(tmp_path, gradient):
 
     write_dicom(tmp_path / "p1" / "a.dcm", gradient)
     save_png(tmp_path / "p1" / ".hidden" / "b.png", gradient)
-    items = unlabelled_items("dicom", tmp_path, "subfolder", "")
+    items = unlabelled_items(unlabelled_params("dicom", tmp_path))
     assert [item.path.name for item in items] == ["a.dcm"] and items[0].pixels().shape == gradient.shape
-    assert unlabelled_items("none", None, "subfolder", "") == []
+    assert unlabelled_items(unlabelled_params("none", None)) == []

@@ -20,11 +20,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from usqc import corruptions as C
+from usqc.corrupted_sets import originals_at
 from usqc.dicomio import DICOM_SUFFIXES, read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.imageio import IMAGE_SUFFIXES, read_gray
 from usqc.ingest import clean_pixels
-from usqc.sweep import originals_at
 
 DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in (*IMAGE_SUFFIXES, *DICOM_SUFFIXES))
 PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]

@@ -38,8 +38,8 @@ def _phantom(args: argparse.Namespace) -> None:
 def _corrupt(args: argparse.Namespace) -> None:
     from usqc import corruptions as C
     from usqc.clean import clean_view
+    from usqc.corrupted_sets import originals_at
     from usqc.similarity import ssim
-    from usqc.sweep import originals_at
 
     clean = clean_view(args.image, args.clean_size)
     rng = np.random.default_rng(args.seed)
@@ -87,7 +87,7 @@ def _clean(args: argparse.Namespace) -> None:
         print(
             f"{outside} file(s) out_of_domain: unlike anything the model was trained on, so neither kept nor flagged "
             "with confidence, never copied or moved. If they are scans, train the classifiers on your own clean "
-            "images: dvc exp run -S unlabelled.source=folder -S unlabelled.folder=/path/to/scans (README: "
+            "images: dvc exp run -S unlabelled.source=folder -S unlabelled.folder.path=/path/to/scans (README: "
             "'Train on your own database')"
         )
     print(f"report: {args.out}" + (" (dry run: no file copied or moved)" if args.dry_run and dest else ""))

@@ -29,13 +29,15 @@ def list_items(base: BaseParams, params: IngestParams) -> tuple[list, dict]:
             f"ingest.split: 'source' needs ingest.source: fetal_planes_db (got {params.source}); use grouped"
         )
     if params.source == "phantom":
-        return sources.phantom_items(params.planes, params.images_per_plane, base.seed), {}
+        return sources.phantom_items(params.planes, params.phantom.images_per_plane, base.seed), {}
     if params.source == "folder":
-        return sources.folder_items(params.folder, params.planes), {}
+        return sources.folder_items(params.folder.path, params.planes), {}
     if params.source == "dicom":
-        return sources.dicom_items(params.folder, params.planes, params.frames == "all", params.on_error == "skip")
+        dicom = params.dicom
+        return sources.dicom_items(dicom.path, params.planes, dicom.frames == "all", params.on_error == "skip")
+    db = params.fetal_planes_db
     return sources.fetal_planes_db_items(
-        params.folder, params.planes, params.label_column, params.class_map,
+        db.path, params.planes, db.label_column, db.class_map,
         preset_split=params.split == "source", skip_missing=params.on_error == "skip",
     )  # fmt: skip
 

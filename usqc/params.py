@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 import yaml
@@ -35,29 +35,63 @@ class BaseParams:
 
 
 @dataclass(frozen=True)
+class PhantomSource:
+    images_per_plane: int = param(min=1, max=100_000, doc="simulated patients, one image of every plane each")
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    path: str | None = param(doc="CLASS_* image files, or one sub-folder per class")
+
+
+@dataclass(frozen=True)
+class FetalPlanesDbSource:
+    path: str | None = param(doc="the database root: FETAL_PLANES_DB_data.csv and Images/")
+    label_column: str = param(choices=("Plane", "Brain_plane"), doc="the column holding the class")
+    class_map: dict[str, str] = param(doc="database label -> class; other classes are left out")
+
+
+@dataclass(frozen=True)
+class DicomSource:
+    path: str | None = param(doc="CLASS_*.dcm files, or one sub-folder per class")
+    frames: str = param(choices=("first", "all"), doc="multi-frame files: the first frame, or every frame")
+
+
+@dataclass(frozen=True)
 class IngestParams:
-    source: str = param(choices=("phantom", "folder", "fetal_planes_db", "dicom"))
-    images_per_plane: int = param(min=1, max=100_000, doc="phantom source only")
-    folder: str | None = param(doc="folder/dicom: CLASS_* files or class sub-folders; fetal_planes_db: its root")
+    source: str = param(choices=("phantom", "folder", "fetal_planes_db", "dicom"), doc="its block below is read")
     planes: tuple[str, ...] = param(items=str)
     test_fraction: float = param(gt=0.0, lt=1.0)
     split: str = param(choices=("grouped", "source"), doc="source: fetal_planes_db's own Train column")
-    label_column: str = param(choices=("Plane", "Brain_plane"), doc="fetal_planes_db column holding the class")
-    class_map: dict[str, str] = param(doc="fetal_planes_db label -> class; other classes are left out")
-    frames: str = param(choices=("first", "all"), doc="dicom: first frame of a multi-frame file, or every frame")
     mask_outside_fov: bool = param(doc="blank burned-in text and UI outside the ultrasound sector")
     duplicates: str = param(choices=("group", "drop"), doc="pixel-identical images: one group, or keep the first")
     on_error: str = param(choices=("fail", "skip"), doc="unreadable file: stop, or leave it out and count it")
+    phantom: PhantomSource = param()
+    folder: FolderSource = param()
+    fetal_planes_db: FetalPlanesDbSource = param()
+    dicom: DicomSource = param()
+
+
+@dataclass(frozen=True)
+class UnlabelledFiles:
+    path: str | None = param(doc="every image (folder) or .dcm (dicom) file below it, recursively")
+    group_by: str = param(choices=("subfolder", "pattern", "file"), doc="what makes one patient")
+    group_pattern: str = param(doc="group_by pattern: regex on the file name; its first group names the patient")
+
+
+@dataclass(frozen=True)
+class Hc18Source:
+    path: str = param(doc="the shipped sample (data/hc18); its real-train part is read")
 
 
 @dataclass(frozen=True)
 class UnlabelledParams:
-    source: str = param(choices=("hc18", "folder", "dicom", "none"), doc="clean images without a plane label")
-    folder: str | None = param(doc="hc18: the shipped sample (data/hc18); folder/dicom: any folder, read recursively")
-    group_by: str = param(choices=("subfolder", "pattern", "file"), doc="folder/dicom: what makes one patient")
-    group_pattern: str = param(doc="group_by pattern: regex on the file name; its first group names the patient")
+    source: str = param(choices=("hc18", "folder", "dicom", "none"), doc="its block below is read")
     test_fraction: float = param(min=0.0, lt=1.0, doc="share of the groups in the corruption classifiers' test split")
     mask_outside_fov: bool = param(doc="blank burned-in text and UI outside the ultrasound sector")
+    hc18: Hc18Source = param()
+    folder: UnlabelledFiles = param()
+    dicom: UnlabelledFiles = param()
 
 
 @dataclass(frozen=True)
@@ -156,7 +190,11 @@ def load(path: str | Path, *names: str) -> dict[str, object]:
 
 
 def parse_section(values: object, name: str, path: str | Path = "params.yaml"):
-    schema = SECTIONS[name]
+    return _parse(values, SECTIONS[name], name, path)
+
+
+def _parse(values: object, schema: type, name: str, path: str | Path):
+    """`values` as a `schema` dataclass; a field typed as a dataclass is a nested block, parsed alike."""
     if not isinstance(values, dict):
         raise UsqcError(f"{path}: section '{name}' is missing or not a mapping")
     known = {f.name: f for f in fields(schema)}
@@ -168,7 +206,10 @@ def parse_section(values: object, name: str, path: str | Path = "params.yaml"):
     for key, spec in known.items():
         if key not in values:
             raise UsqcError(f"{path}: missing key {name}.{key}; add it (see the README's params table)")
-        parsed[key] = _check(values[key], hints[key], spec.metadata, f"{path}: {name}.{key}")
+        if is_dataclass(hints[key]):
+            parsed[key] = _parse(values[key], hints[key], f"{name}.{key}", path)
+        else:
+            parsed[key] = _check(values[key], hints[key], spec.metadata, f"{path}: {name}.{key}")
     return schema(**parsed)
 
 

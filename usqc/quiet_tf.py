@@ -25,13 +25,16 @@ def import_tensorflow_quietly() -> None:
         try:
             import tensorflow  # noqa: F401
         except BaseException:
-            os.dup2(saved, 2)
+            _restore(saved)
             capture.seek(0)
             sys.stderr.write(capture.read().decode(errors="replace"))
             raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+        _restore(saved)
+
+
+def _restore(saved: int) -> None:
+    os.dup2(saved, 2)
+    os.close(saved)
 
 
 import_tensorflow_quietly()

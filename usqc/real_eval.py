@@ -20,9 +20,9 @@ from PIL import Image
 from usqc import corruptions as C
 from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
-from usqc.full_range import NONE, label_for
 from usqc.imageio import to_gray_uint8
 from usqc.intervals import share_with_interval
+from usqc.ssim_eval import NONE, label_for
 
 # Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
 PHOTOGRAPHS = (

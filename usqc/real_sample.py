@@ -21,8 +21,9 @@ HC18_EVAL_FRACTION = 0.35  # >= 30 % of the subjects in real-eval
 HC18_SPLIT_SEED = 2018  # fixed, apart from base.seed: the real-eval set never moves between runs
 
 
-def group_of(relative: Path, group_by: str, pattern: str) -> str:
-    """The patient a file belongs to: its first sub-folder, a file-name pattern's first group, or itself."""
+def group_of(relative: Path, group_by: str, pattern: str, block: str = "unlabelled.folder") -> str:
+    """The patient a file belongs to: its first sub-folder, a file-name pattern's first group, or itself
+    (`block` names the params block that chose them, for the error)."""
     if group_by == "file":
         return relative.as_posix()
     if group_by == "subfolder":
@@ -30,8 +31,8 @@ def group_of(relative: Path, group_by: str, pattern: str) -> str:
     found = re.search(pattern, relative.name)
     if found is None:
         raise UsqcError(
-            f"{relative.name}: file name does not match unlabelled.group_pattern {pattern!r}; "
-            "fix the pattern or use unlabelled.group_by: subfolder"
+            f"{relative.name}: file name does not match {block}.group_pattern {pattern!r}; "
+            f"fix the pattern or use {block}.group_by: subfolder"
         )
     return found.group(1) if found.groups() else found.group(0)
 

@@ -7,7 +7,10 @@ import numpy as np
 import tensorflow as tf
 
 from usqc.calibration import LOGITS
+from usqc.corruptions import LABELS
+from usqc.figures import saliency_figure
 from usqc.tfdata import as_model_input
+from usqc.training import predict
 
 
 def class_logits(model: keras.Model) -> keras.Model:
@@ -33,3 +36,15 @@ def gradient_saliency(model: keras.Model, images: np.ndarray, class_ids: np.ndar
     maps = np.abs(tape.gradient(chosen, x).numpy().sum(axis=-1))
     peak = maps.reshape(len(maps), -1).max(axis=1)
     return maps / np.where(peak > 0, peak, 1)[:, None, None]
+
+
+def saliency_panel(model: keras.Model, examples: dict[str, np.ndarray], path) -> None:
+    """Gradient saliency of the predicted class for each example image, one row per true class."""
+    images = np.concatenate(list(examples.values()))
+    probabilities = predict(model, images)
+    predicted = probabilities.argmax(axis=1)
+    maps = gradient_saliency(model, images, predicted)
+    truth = [label for label, batch in examples.items() for _ in batch]
+    names = [LABELS[k] for k in predicted]
+    titles = [f"{t} → {n} {p.max():.2f}" for t, n, p in zip(truth, names, probabilities, strict=True)]
+    saliency_figure(list(images), list(maps), titles, len(examples), path)

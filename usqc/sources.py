@@ -87,14 +87,14 @@ def _plane_of(name: str, planes: tuple[str, ...]) -> str | None:
     return by_upper.get(name.upper())
 
 
-def labelled_files(folder: str | Path | None, planes: tuple[str, ...], suffixes: tuple[str, ...]):
+def labelled_files(folder: str | Path | None, planes: tuple[str, ...], suffixes: tuple[str, ...], key: str):
     """(plane, path) for every file of a folder laid out as CLASS_anything.ext files, or as one
-    sub-folder per class, sorted by class then path."""
+    sub-folder per class, sorted by class then path; `key` names the param that set the folder."""
     if folder is None:
-        raise UsqcError("ingest.folder is empty; set it to a folder of images (-S ingest.folder=PATH)")
+        raise UsqcError(f"{key} is empty; set it to a folder of images (-S {key}=PATH)")
     root = Path(folder)
     if not root.is_dir():
-        raise UsqcError(f"{root}: folder not found; set ingest.folder to an existing folder of images")
+        raise UsqcError(f"{root}: folder not found; set {key} to an existing folder of images")
     entries = _visible(root)
     subdirs = [p for p in entries if p.is_dir()]
     labelled: list[tuple[str, Path]] = []
@@ -134,7 +134,7 @@ def _numbered(planes: list[str]) -> list[str]:
 
 def folder_items(folder: str | Path | None, planes: tuple[str, ...]) -> list[FileItem]:
     """Image files by class (see `labelled_files`); each image is its own group."""
-    labelled = labelled_files(folder, planes, IMAGE_SUFFIXES)
+    labelled = labelled_files(folder, planes, IMAGE_SUFFIXES, "ingest.folder.path")
     ids = _numbered([plane for plane, _ in labelled])
     return [FileItem(i, i, plane, path) for i, (plane, path) in zip(ids, labelled, strict=True)]
 
@@ -146,7 +146,7 @@ def dicom_items(
     are grouped by its hashed PatientID, or form a group of their own without one. A file whose
     header cannot be read stops the listing, or with `skip_bad` is left out and counted."""
     jobs, bad = [], 0
-    for plane, path in labelled_files(folder, planes, DICOM_SUFFIXES):
+    for plane, path in labelled_files(folder, planes, DICOM_SUFFIXES, "ingest.dicom.path"):
         try:
             frames, key = header(path)
         except UsqcError as exc:
@@ -166,7 +166,9 @@ def dicom_items(
 
 FPDB_CSV = "FETAL_PLANES_DB_data.csv"
 FPDB_COLUMNS = ("Image_name", "Patient_num", "Plane", "Brain_plane", "Train")
-_FPDB_HINT = "set ingest.folder to the database's root (the folder with FETAL_PLANES_DB_data.csv and Images/)"
+_FPDB_HINT = (
+    "set ingest.fetal_planes_db.path to the database's root (the folder with FETAL_PLANES_DB_data.csv and Images/)"
+)
 
 
 def read_fpdb_table(root: Path) -> pd.DataFrame:
@@ -201,7 +203,7 @@ def fetal_planes_db_items(
     is not in `planes` are left out and counted), group = patient, and with `preset_split` the
     database's own Train column (1 = train). Images are Images/<Image_name>.png."""
     if folder is None:
-        raise UsqcError(f"ingest.folder is empty; {_FPDB_HINT}")
+        raise UsqcError(f"ingest.fetal_planes_db.path is empty; {_FPDB_HINT}")
     root = Path(folder)
     table = read_fpdb_table(root)
     labels = table[label_column].str.strip()
@@ -211,7 +213,7 @@ def fetal_planes_db_items(
         found = ", ".join(sorted(labels.unique())[:8])
         raise UsqcError(
             f"{root / FPDB_CSV}: no row has a class in ingest.planes ({', '.join(planes)}); column {label_column} "
-            f"holds {found}: set ingest.planes or map them with ingest.class_map"
+            f"holds {found}: set ingest.planes or map them with ingest.fetal_planes_db.class_map"
         )
     rows = table[keep].assign(plane=classes[keep], order=classes[keep].map(planes.index))
     rows = rows.sort_values(["order", "Image_name"])

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from usqc import phantom
+from usqc.corrupted_sets import corrupt_all, originals_at
 from usqc.imageio import resize_square
-from usqc.sweep import corrupt_all, originals_at, sweep, sweep_intensities
+from usqc.threshold_sweep import sweep, sweep_intensities
 
 
 @pytest.fixture(scope="module")

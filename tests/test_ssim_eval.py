@@ -6,7 +6,9 @@ import pytest
 
 from usqc import corruptions as C
 from usqc import phantom
-from usqc.full_range import (
+from usqc.corrupted_sets import originals_at
+from usqc.imageio import resize_square
+from usqc.ssim_eval import (
     NONE,
     curve,
     eval_intensities,
@@ -16,8 +18,6 @@ from usqc.full_range import (
     label_for,
     summary,
 )
-from usqc.imageio import resize_square
-from usqc.sweep import originals_at
 
 
 def test_flattening_point_is_the_first_level_near_the_lowest_ssim():
@@ -90,7 +90,7 @@ def test_examples_are_the_evaluated_images(clean):
     table = evaluate(clean, originals, levels, {"noise": 0.2}, {"m": fake_classifier}, seed=3)
     examples = example_images(clean, originals, levels, {"noise": 0.2}, count=2, seed=3)
     assert set(examples) == {"original", "noise"} and examples["noise"].shape == (2, 72, 72)
-    from usqc.sweep import corrupt_all
+    from usqc.corrupted_sets import corrupt_all
 
     images, scores = corrupt_all(clean, originals, "noise", 0.4, (3, 74, C.LABELS.index("noise"), 2))
     np.testing.assert_array_equal(examples["noise"], images[[0, 3]])

@@ -17,9 +17,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from usqc import corruptions as C
+from usqc.corrupted_sets import corrupt_all
 from usqc.errors import UsqcError
 from usqc.evaluation import report
-from usqc.sweep import corrupt_all
 
 NONE = "none"  # the `corruption` of the test originals themselves
 _STREAM = 74  # keeps these draws apart from the threshold sweep's (seed, corruption, level) streams

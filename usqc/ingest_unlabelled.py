@@ -18,6 +18,7 @@ from usqc.dataset import UNLABELLED as PLANE
 from usqc.dicomio import DICOM_SUFFIXES
 from usqc.errors import UsqcError
 from usqc.imageio import IMAGE_SUFFIXES
+from usqc.params import UnlabelledParams
 from usqc.real_sample import group_of, real_part
 from usqc.sources import DicomItem, FileItem
 
@@ -32,27 +33,31 @@ def _hashed(group: str) -> str:
     return "unlabelled_" + hashlib.sha256(group.encode()).hexdigest()[:12]
 
 
-def unlabelled_items(source: str, folder: str | Path | None, group_by: str, pattern: str) -> list:
-    """Items (as ingest's sources make them) of every clean image of an unlabelled source.
+def unlabelled_items(params: UnlabelledParams) -> list:
+    """Items (as ingest's sources make them) of every clean image of the unlabelled source.
 
     hc18: the real-train part of the shipped sample; folder / dicom: every image (or .dcm) file
-    under `folder`, recursively, hidden files skipped; none: no image.
+    under the block's path, recursively, hidden files skipped; none: no image.
     """
+    source = params.source
     if source == "none":
         return []
-    if folder is None:
-        raise UsqcError("unlabelled.folder is empty; set it to a folder of clean scans (-S unlabelled.folder=PATH)")
-    root = Path(folder)
+    key = f"unlabelled.{source}.path"
+    block = getattr(params, source)
+    if block.path is None:
+        raise UsqcError(f"{key} is empty; set it to a folder of clean scans (-S {key}=PATH)")
+    root = Path(block.path)
     if not root.is_dir():
-        raise UsqcError(f"{root}: folder not found; set unlabelled.folder to an existing folder")
+        raise UsqcError(f"{root}: folder not found; set {key} to an existing folder")
     if source == "hc18":
         paths, groups = real_part(root, "train")
     else:
         paths = _files(root, DICOM_SUFFIXES if source == "dicom" else IMAGE_SUFFIXES)
         if not paths:
             kind = "DICOM (.dcm)" if source == "dicom" else "image"
-            raise UsqcError(f"{root}: no {kind} files found; point unlabelled.folder at clean scans")
-        groups = [group_of(p.relative_to(root), group_by, pattern) for p in paths]
+            raise UsqcError(f"{root}: no {kind} files found; point {key} at clean scans")
+        block_name = f"unlabelled.{source}"
+        groups = [group_of(p.relative_to(root), block.group_by, block.group_pattern, block_name) for p in paths]
     ids = [f"{PLANE}_{k:05d}" for k in range(1, len(paths) + 1)]
     if source == "dicom":
         return [DicomItem(i, _hashed(g), PLANE, p, 0) for i, g, p in zip(ids, groups, paths, strict=True)]
