@@ -1,12 +1,15 @@
 from collections import Counter
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from usqc.split import grouped_split
+from usqc.split import grouped_split, hold_out
+from usqc.streams import generator
 
 
 def _check(groups, planes, fraction, seed=0):
-    split = grouped_split(groups, planes, fraction, seed)
+    split = grouped_split(groups, planes, fraction, generator(seed, "split"))
     sides = {}
     for group, side in zip(groups, split, strict=True):
         assert sides.setdefault(group, side) == side, f"group {group} on both sides"
@@ -45,5 +48,15 @@ def test_uneven_groups_stay_whole_and_close_to_target():
 def test_seeded_and_seed_dependent():
     groups = [f"g{i}" for i in range(50)]
     planes = ["BPD", "NT"] * 25
-    assert grouped_split(groups, planes, 0.2, 1) == grouped_split(groups, planes, 0.2, 1)
-    assert grouped_split(groups, planes, 0.2, 1) != grouped_split(groups, planes, 0.2, 2)
+    assert _check(groups, planes, 0.2, 1) == _check(groups, planes, 0.2, 1)
+    assert _check(groups, planes, 0.2, 1) != _check(groups, planes, 0.2, 2)
+
+
+def test_the_validation_hold_out_is_not_the_test_split_again():
+    """One seed, two purposes: the hold-out draws its own group order (once it reused the split's)."""
+    groups = [f"g{i}" for i in range(200)]
+    planes = ["BPD", "NT"] * 100
+    manifest = pd.DataFrame({"group_id": groups, "plane": planes})
+    _, validation = hold_out(manifest, np.arange(200), "plane", 0.2, seed=5)
+    test = np.flatnonzero(np.array(_check(groups, planes, 0.2, 5)) == "test")
+    assert len(validation) == len(test) == 40 and len(set(validation) & set(test)) < 20

@@ -92,7 +92,7 @@ def test_examples_are_the_evaluated_images(clean):
     assert set(examples) == {"original", "noise"} and examples["noise"].shape == (2, 72, 72)
     from usqc.corrupted_sets import corrupt_all
 
-    images, scores = corrupt_all(clean, originals, "noise", 0.4, (3, 74, C.LABELS.index("noise"), 2))
+    images, scores = corrupt_all(clean, originals, "noise", 0.4, 3, "full_range", 2)
     np.testing.assert_array_equal(examples["noise"], images[[0, 3]])
     np.testing.assert_allclose(table.loc[table["intensity"] == 0.4, "ssim"], scores)
 

@@ -20,7 +20,7 @@ def test_blur_levels_are_whole_distinct_radii():
 @pytest.mark.parametrize(("name", "levels"), [("blur", [1, 3, 6, 10]), ("noise", [0.05, 0.15, 0.3, 0.6])])
 def test_ssim_per_level_falls_on_structured_images(clean, name, levels):
     originals = originals_at(clean, 72)
-    means = [corrupt_all(clean, originals, name, x, (0, k))[1].mean() for k, x in enumerate(levels)]
+    means = [corrupt_all(clean, originals, name, x, 0, "sweep", k)[1].mean() for k, x in enumerate(levels)]
     assert all(a > b for a, b in zip(means, means[1:], strict=False)), means
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from keras import layers, ops
 from scipy.optimize import minimize_scalar
 
-from usqc import guard
+from usqc import guard, streams
 from usqc.tfdata import predict_rows
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def calibrate(
     thresholds on `val_rows`, and store them in the model; return what was fitted and the calibrated
     probabilities of `test_rows` (one forward pass serves all three). Without validation rows the
     temperature stays 1 and the thresholds come from the fit sample itself (optimistic: logged)."""
-    rng = np.random.default_rng([seed, 0x6A7E])
+    rng = streams.generator(seed, "guard_fit")
     sample = np.sort(rng.choice(fit_rows, min(len(fit_rows), GUARD_FIT_IMAGES), replace=False))
     if not len(val_rows):
         log.warning("no validation images: the guard thresholds come from training images, temperature stays 1")

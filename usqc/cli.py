@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from usqc import __version__, phantom, stage
+from usqc import __version__, phantom, stage, streams
 from usqc.errors import UsqcError
 
 EXIT_UNREADABLE = 1  # clean: the run finished but some files could not be read or moved
@@ -42,7 +41,7 @@ def _corrupt(args: argparse.Namespace) -> None:
     from usqc.similarity import ssim
 
     clean = clean_view(args.image, args.clean_size)
-    rng = np.random.default_rng(args.seed)
+    rng = streams.generator(args.seed, "cli_corrupt")
     corrupted = C.to_uint8(C.REGISTRY[args.kind].apply(C.to_float(clean), args.intensity, rng, args.size))
     original = originals_at(clean[None], args.size)[0]
     args.output.parent.mkdir(parents=True, exist_ok=True)

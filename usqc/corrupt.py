@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from usqc import corruptions as C
-from usqc import dataset
+from usqc import dataset, streams
 from usqc.errors import UsqcError
 from usqc.parallel import ordered_map
 from usqc.similarity import ssim
@@ -28,12 +27,6 @@ class Plan:
     noise_sigmas: tuple[float, ...]
 
 
-def image_seed(seed: int, image_id: str) -> np.random.SeedSequence:
-    """Per-image randomness from the run seed and the id alone: order and workers do not matter."""
-    key = int.from_bytes(hashlib.sha256(image_id.encode()).digest()[:8], "little")
-    return np.random.SeedSequence([seed, key])
-
-
 @dataclass(frozen=True)
 class Corrupted:
     images: np.ndarray  # (4, size, size) uint8 in LABELS order
@@ -42,7 +35,7 @@ class Corrupted:
 
 
 def corrupt_image(clean_u8: np.ndarray, image_id: str, plan: Plan) -> Corrupted:
-    rng_crop, rng_blur, rng_noise = (np.random.default_rng(s) for s in image_seed(plan.seed, image_id).spawn(3))
+    rng_crop, rng_blur, rng_noise = (streams.generator(plan.seed, "corrupt", image_id, k) for k in C.LABELS[1:])
     clean = C.to_float(clean_u8)
     original = C.resize(clean, plan.size)
     crops = C.thesis_crops(rng_crop, plan.crop_total_px)
@@ -65,7 +58,7 @@ def vary_original(clean_u8: np.ndarray, image_id: str, seed: int) -> np.ndarray:
     and given a display gamma in [0.8, 1.25] (a scanner's grey map). Neither interpolates pixels,
     so no copy gains a trace of the corruptions; without it the copies of one scan would repeat one
     original, and a model could learn the few real originals by heart."""
-    rng = np.random.default_rng(image_seed(seed, image_id).spawn(4)[3])
+    rng = streams.generator(seed, "corrupt", image_id, "vary")
     image = clean_u8[:, ::-1] if rng.random() < 0.5 else clean_u8
     gamma = float(np.exp(rng.uniform(np.log(0.8), np.log(1.25))))
     return C.to_uint8(C.to_float(np.ascontiguousarray(image)) ** gamma)

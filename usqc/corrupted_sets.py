@@ -6,11 +6,10 @@ draws from its own generator, so a result never depends on batch order or on the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from usqc import corruptions as C
+from usqc import streams
 from usqc.similarity import ssim
 
 
@@ -20,17 +19,17 @@ def originals_at(clean: np.ndarray, size: int) -> np.ndarray:
 
 
 def corrupt_all(
-    clean: np.ndarray, originals: np.ndarray, name: str, intensity: float, key: Sequence[int]
+    clean: np.ndarray, originals: np.ndarray, name: str, intensity: float, seed: int, purpose: str, level: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every clean image corrupted at `intensity` (uint8 at the originals' size) and its SSIM.
 
-    Image i draws from the generator seeded with (*key, i): `key` names the run, corruption and level.
+    Image i draws from stream (seed, purpose, name, level, i): `purpose` names the stage's use.
     """
     size = originals.shape[1]
     images = np.empty_like(originals)
     scores = np.empty(len(clean))
     for i, image in enumerate(clean):
-        rng = np.random.default_rng([*key, i])
+        rng = streams.generator(seed, purpose, name, level, i)
         images[i] = C.to_uint8(C.REGISTRY[name].apply(C.to_float(image), float(intensity), rng, size))
         scores[i] = ssim(C.to_float(originals[i]), C.to_float(images[i]))
     return images, scores

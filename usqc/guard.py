@@ -21,6 +21,8 @@ import numpy as np
 from keras import layers
 from sklearn.covariance import LedoitWolf
 
+from usqc import streams
+
 HISTOGRAM_BINS = 16
 STATISTICS = HISTOGRAM_BINS + 12  # columns of image_statistics
 REFERENCE_IMAGES = 1024  # training images kept for the nearest-neighbour distance
@@ -114,7 +116,7 @@ def fit(guard: DomainGuard, features: np.ndarray, images: np.ndarray, labels: np
     precision = LedoitWolf(assume_centered=True).fit(features - means[labels]).precision_
     statistics = image_statistics(images)
     mean, scale = statistics.mean(axis=0), statistics.std(axis=0) + 1e-6
-    rng = np.random.default_rng([seed, 0x6A7D])
+    rng = streams.generator(seed, "guard_reference")
     rows = rng.choice(len(statistics), REFERENCE_IMAGES, replace=len(statistics) < REFERENCE_IMAGES)
     guard.means.assign(means.astype(np.float32))
     guard.precision.assign(precision.astype(np.float32))

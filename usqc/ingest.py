@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from usqc import dataset, sources
+from usqc import dataset, sources, streams
 from usqc.duplicates import duplicate_sets, merge_groups
 from usqc.errors import UsqcError
 from usqc.fov import mask_outside_fov
@@ -112,7 +112,7 @@ def build_manifest(items: Sequence, digests: list[str], test_fraction: float, se
             first.setdefault(group, preset)
         split = [first[group] for group in groups]
     else:
-        split = grouped_split(groups, planes, test_fraction, seed)
+        split = grouped_split(groups, planes, test_fraction, streams.generator(seed, "split"))
     return pd.DataFrame(
         {
             "image_id": [item.image_id for item in items],

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from usqc import streams
+
 Z95 = 1.959964
 
 
@@ -43,7 +45,7 @@ def subject_bootstrap(values: np.ndarray, groups: np.ndarray, resamples: int, se
     names, index = np.unique(groups, return_inverse=True)
     sums = np.bincount(index, weights=values.astype(float), minlength=len(names))
     counts = np.bincount(index, minlength=len(names)).astype(float)
-    rng = np.random.default_rng(seed)
+    rng = streams.generator(seed, "subject_bootstrap")
     draws = rng.multinomial(len(names), np.full(len(names), 1 / len(names)), size=resamples)
     means = (draws @ sums) / (draws @ counts)
     low, high = np.percentile(means, [2.5, 97.5])

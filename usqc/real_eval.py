@@ -18,6 +18,7 @@ import skimage.data
 from PIL import Image
 
 from usqc import corruptions as C
+from usqc import streams
 from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.imageio import to_gray_uint8
@@ -38,7 +39,7 @@ def non_ultrasound_images(seed: int) -> dict[str, np.ndarray]:
     images = {}
     for name in PHOTOGRAPHS:
         images[name] = to_gray_uint8(Image.fromarray(np.asarray(getattr(skimage.data, name)())))
-    rng = np.random.default_rng([seed, 0x0D0])
+    rng = streams.generator(seed, "non_ultrasound")
     images["black"] = np.zeros((480, 640), np.uint8)
     images["white"] = np.full((480, 640), 255, np.uint8)
     images["strip_1x5000"] = rng.integers(0, 256, (1, 5000), dtype=np.uint8)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from usqc import streams
 from usqc.errors import UsqcError
 from usqc.split import grouped_split
 
@@ -40,7 +41,7 @@ def group_of(relative: Path, group_by: str, pattern: str, block: str = "unlabell
 def subject_split(names: list[str], pattern: str, eval_fraction: float, seed: int) -> list[str]:
     """'train' or 'eval' per file name, whole subjects on one side, seeded."""
     subjects = [group_of(Path(n), "pattern", pattern) for n in names]
-    sides = grouped_split(subjects, ["scan"] * len(names), eval_fraction, seed)
+    sides = grouped_split(subjects, ["scan"] * len(names), eval_fraction, streams.generator(seed, "hc18_split"))
     return ["eval" if side == "test" else "train" for side in sides]
 
 

@@ -7,11 +7,13 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
+from usqc import streams
 
-def grouped_split(groups: list[str], planes: list[str], test_fraction: float, seed: int) -> list[str]:
+
+def grouped_split(groups: list[str], planes: list[str], test_fraction: float, rng: np.random.Generator) -> list[str]:
     """'train' or 'test' per image; every image of a group lands on the same side.
 
-    Groups are visited in a seeded random order and moved to test while no plane exceeds its
+    Groups are visited in a random order drawn from `rng` and moved to test while no plane exceeds its
     target round(test_fraction * count). With one-image or one-per-plane groups every plane
     hits its target exactly.
     """
@@ -22,7 +24,7 @@ def grouped_split(groups: list[str], planes: list[str], test_fraction: float, se
     target = {plane: int(round(test_fraction * n)) for plane, n in totals.items()}
     taken: Counter = Counter()
     order = sorted(members)
-    np.random.default_rng(seed).shuffle(order)
+    rng.shuffle(order)
     test_groups = set()
     for group in order:
         if all(taken[p] + n <= target[p] for p, n in members[group].items()):
@@ -36,9 +38,6 @@ def grouped_split(groups: list[str], planes: list[str], test_fraction: float, se
 def hold_out(manifest: pd.DataFrame, rows: np.ndarray, stratify_by: str, fraction: float, seed: int):
     """Split `rows` of the train split into (fit, validation) rows, whole groups on each side."""
     rows = np.asarray(rows)
-    side = np.array(
-        grouped_split(
-            manifest["group_id"].iloc[rows].tolist(), manifest[stratify_by].iloc[rows].tolist(), fraction, seed
-        )
-    )
+    groups, strata = manifest["group_id"].iloc[rows].tolist(), manifest[stratify_by].iloc[rows].tolist()
+    side = np.array(grouped_split(groups, strata, fraction, streams.generator(seed, "hold_out", stratify_by)))
     return rows[side == "train"], rows[side == "test"]

@@ -22,7 +22,6 @@ from usqc.errors import UsqcError
 from usqc.evaluation import report
 
 NONE = "none"  # the `corruption` of the test originals themselves
-_STREAM = 74  # keeps these draws apart from the threshold sweep's (seed, corruption, level) streams
 
 
 def flattening_point(intensities: Sequence[float], mean_ssim: Sequence[float], tolerance: float) -> float:
@@ -85,14 +84,10 @@ def evaluate(
     parts = [_rows(NONE, -1, 0.0, np.ones(len(originals)), "original", originals, classifiers)]
     for name, intensities in levels.items():
         for level, intensity in enumerate(tqdm(intensities, desc=name, unit="level", mininterval=5)):
-            images, scores = corrupt_all(clean, originals, name, float(intensity), _key(seed, name, level))
+            images, scores = corrupt_all(clean, originals, name, float(intensity), seed, "full_range", level)
             label = label_for(name, float(intensity), thresholds.get(name))
             parts.append(_rows(name, level, float(intensity), scores, label, images, classifiers))
     return pd.concat(parts, ignore_index=True)
-
-
-def _key(seed: int, name: str, level: int) -> tuple[int, ...]:
-    return (seed, _STREAM, C.LABELS.index(name), level)
 
 
 def _rows(corruption, level, intensity, scores, label, images, classifiers) -> pd.DataFrame:
@@ -171,6 +166,6 @@ def example_images(
     for name, intensities in levels.items():
         above = [k for k, x in enumerate(intensities) if label_for(name, float(x), thresholds.get(name)) == name]
         level = above[len(above) // 2] if above else len(intensities) - 1
-        images, _ = corrupt_all(clean, originals, name, float(intensities[level]), _key(seed, name, level))
+        images, _ = corrupt_all(clean, originals, name, float(intensities[level]), seed, "full_range", level)
         examples[name] = images[picks]
     return examples

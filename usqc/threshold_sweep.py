@@ -37,7 +37,7 @@ def sweep(
     rows, correct = [], []
     span = float(intensities[-1] - intensities[0]) or 1.0
     for level, intensity in enumerate(tqdm(intensities, desc=name, unit="level", mininterval=5)):
-        images, scores = corrupt_all(clean, originals, name, intensity, (seed, C.LABELS.index(name), level))
+        images, scores = corrupt_all(clean, originals, name, intensity, seed, "sweep", level)
         hits = classify(images) == labels
         correct.append(hits)
         rows.append(

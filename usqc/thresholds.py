@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from usqc import streams
+
 log = logging.getLogger(__name__)
 
 
@@ -57,7 +59,7 @@ def thresholds(
     for kind, value in (("accuracy floor", floor), ("accuracy drop", drop)):
         if value is None:
             log.warning("%s: accuracy never crosses the %s in the swept range; threshold is null", name, kind)
-    rng = np.random.default_rng(seed)
+    rng = streams.generator(seed, "threshold_bootstrap", name)
     floor_ci = bootstrap_interval(intensities, correct, lambda rows: accuracy_floor, n_boot, rng)
     drop_ci = bootstrap_interval(intensities, correct, lambda rows: clean_correct[rows].mean() - max_drop, n_boot, rng)
     return {

@@ -6,15 +6,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from usqc import streams
 from usqc.models import recalibrate_batchnorm
 from usqc.tfdata import image_dataset, predict_rows
 
 RECALIBRATION_IMAGES = 1024
 
 
+def seed_weights(seed: int) -> None:
+    """Seeds Python, NumPy and TF (weight initialisation, dropout) from stream (seed, "weights")."""
+    keras.utils.set_random_seed(streams.integer(seed, "weights"))
+
+
 def make_deterministic(seed: int) -> None:
-    """Same seed, same CPU, same weights: seeds Python, NumPy and TF; asks TF for deterministic ops."""
-    keras.utils.set_random_seed(seed)
+    """Same seed, same CPU, same weights: seeds the weights and asks TF for deterministic ops."""
+    seed_weights(seed)
     tf.config.experimental.enable_op_determinism()
 
 
@@ -22,10 +28,10 @@ def plane_augmentation(seed: int) -> keras.Sequential:
     """Random geometric jitter on 0-255 images; empty borders are filled black like the background."""
     return keras.Sequential(
         [
-            keras.layers.RandomFlip("horizontal", seed=seed),
-            keras.layers.RandomRotation(0.05, fill_mode="constant", seed=seed + 1),
-            keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 2),
-            keras.layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 3),
+            keras.layers.RandomFlip("horizontal", seed=streams.integer(seed, "augment", 0)),
+            keras.layers.RandomRotation(0.05, fill_mode="constant", seed=streams.integer(seed, "augment", 1)),
+            keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=streams.integer(seed, "augment", 2)),
+            keras.layers.RandomZoom(0.1, fill_mode="constant", seed=streams.integer(seed, "augment", 3)),
         ],
         name="plane_augmentation",
     )
@@ -44,7 +50,7 @@ def strategy_for(distribute: str, precision: str, seed: int) -> tf.distribute.St
     policy = precision if precision != "auto" else "mixed_float16" if gpus else "float32"
     keras.mixed_precision.set_global_policy(policy)
     if gpus:
-        keras.utils.set_random_seed(seed)
+        seed_weights(seed)
     else:
         make_deterministic(seed)
     if distribute == "all" or (distribute == "auto" and gpus):
@@ -80,7 +86,7 @@ def fit(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    train = image_dataset(images, labels, train_rows, batch_size, shuffle_seed=seed)
+    train = image_dataset(images, labels, train_rows, batch_size, shuffle_seed=streams.integer(seed, "shuffle"))
     if augment:
         jitter = plane_augmentation(seed)
         train = train.map(lambda x, y: (jitter(x, training=True), y))
@@ -105,7 +111,7 @@ def recalibration_rows(train_rows: np.ndarray, seed: int) -> np.ndarray:
     rows = np.asarray(train_rows)
     if len(rows) <= RECALIBRATION_IMAGES:
         return rows
-    return np.sort(np.random.default_rng([seed, 0xB4]).choice(rows, RECALIBRATION_IMAGES, replace=False))
+    return np.sort(streams.generator(seed, "recalibration").choice(rows, RECALIBRATION_IMAGES, replace=False))
 
 
 def predict(model: keras.Model, images: np.ndarray, batch_size: int = 64) -> np.ndarray:

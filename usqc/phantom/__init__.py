@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from usqc import streams
 from usqc.phantom.acoustics import Gain, envelope, log_compress, tissue_texture
 from usqc.phantom.anatomy import PLANES, draw_plane
 from usqc.phantom.probe import NATIVE_SHAPE, ConvexProbe, PolarGrid, polar_grid, scan_convert, world_coordinates
@@ -53,7 +54,7 @@ class Simulation:
 
 
 def image_rng(seed: int, plane: str, index: int) -> np.random.Generator:
-    return np.random.default_rng([seed, PLANES.index(plane), index])
+    return streams.generator(seed, "phantom", plane, index)
 
 
 def simulate(plane: str, index: int, seed: int, texture: bool = True) -> Simulation:
