@@ -6,6 +6,7 @@ model and set: false alarms on the uncorrupted scans, detection, 4-class accurac
 recall on seeded copies at ssim_eval's intensities from each threshold up, each with a 95 %
 interval; the domain guard's rejections of those scans, of the phantom test images and of
 non-ultrasound pictures. Curves of detection against intensity on HC18 sit beside the phantom's.
+The classical baseline (train_baseline) is scored beside the CNNs (it has no guard).
 """
 
 import logging
@@ -16,7 +17,6 @@ from usqc import dataset, params, stage
 from usqc.outputs import atomic_outputs, write_json
 
 log = logging.getLogger("real_eval")
-MODELS = ("vgg16", "xception")
 
 
 def main() -> None:
@@ -40,6 +40,7 @@ def main() -> None:
     from usqc.corrupted_sets import originals_at
     from usqc.imageio import read_gray
     from usqc.ingest import clean_pixels
+    from usqc.label_rule import eval_intensities, sweep_limits
     from usqc.real_eval import (
         dicom_frame,
         levels_from_threshold,
@@ -48,9 +49,9 @@ def main() -> None:
         scan_metrics,
     )
     from usqc.real_sample import real_part
-    from usqc.saved_models import load_classifier
-    from usqc.ssim_eval import curve, eval_intensities, evaluate, sweep_limits
-    from usqc.training import make_deterministic, predict
+    from usqc.scorers import load_scorers
+    from usqc.ssim_eval import curve, evaluate
+    from usqc.training import make_deterministic
 
     limits = sweep_limits(args.sweep_metrics, args.sweep_plots, levels_cfg.flat_tolerance)
     thresholds = {name: t for name, (t, _) in limits.items()}
@@ -71,11 +72,7 @@ def main() -> None:
     phantom_test = dataset.open_images(args.clean)[np.flatnonzero(manifest["split"] == "test")]
     outsiders = non_ultrasound_images(base.seed)
     make_deterministic(base.seed)
-    models = {name: load_classifier(args.models / f"{name}.keras", base.image_size) for name in MODELS}
-    classifiers = {
-        name: (lambda images, m=model: predict(m, images, cfg.batch_size).argmax(axis=1))
-        for name, model in models.items()
-    }
+    models, classifiers = load_scorers(args.models, base.image_size, cfg.batch_size)
 
     def guard(model, originals: np.ndarray) -> dict:
         return out_of_domain_share(predict_guarded(model, originals, cfg.batch_size)[1])
@@ -87,13 +84,14 @@ def main() -> None:
         originals = originals_at(clean, base.image_size)
         table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
         metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}
-        for m, model in models.items():
+        for m in classifiers:
             metrics[set_name][m] = scan_metrics(table, m, np.asarray(groups), cfg.bootstrap, base.seed)
-            metrics[set_name][m]["out_of_domain"] = guard(model, originals)
+            if m in models:  # the baseline has no domain guard
+                metrics[set_name][m]["out_of_domain"] = guard(models[m], originals)
             headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}
             log.info("%s %s: %s", set_name, m, headline)
         if set_name == "hc18":
-            curves = {(m, c): curve(table, m, c) for m in models for c in levels}
+            curves = {(m, c): curve(table, m, c) for m in classifiers for c in levels}
     outsider_clean = np.stack([clean_pixels(g, base.clean_size) for g in outsiders.values()])
     phantom_originals, outsider_originals = (originals_at(c, base.image_size) for c in (phantom_test, outsider_clean))
     metrics["guard"] = {

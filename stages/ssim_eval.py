@@ -3,7 +3,8 @@
 Every clean test original is corrupted at `levels_below` intensities under each corruption's
 threshold (labelled original) and at `levels_above` from the threshold to where the sweep's mean
 SSIM flattens (labelled with the corruption); both models classify every image. Writes Tables
-7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps.
+7-8 as metrics, the accuracy-against-SSIM curves (Figures 33-34) and gradient saliency maps;
+the classical baseline (train_baseline) is scored beside the CNNs.
 """
 
 import logging
@@ -15,7 +16,6 @@ from usqc.errors import UsqcError
 from usqc.outputs import atomic_outputs, write_json
 
 log = logging.getLogger("ssim_eval")
-MODELS = ("vgg16", "xception")
 
 
 def main() -> None:
@@ -40,16 +40,17 @@ def main() -> None:
     # isort: split
     from usqc.corrupted_sets import originals_at
     from usqc.figures import accuracy_ssim_figure
+    from usqc.label_rule import eval_intensities, sweep_limits
     from usqc.saliency import saliency_panel
-    from usqc.saved_models import load_classifier
-    from usqc.ssim_eval import curve, eval_intensities, evaluate, example_images, summary, sweep_limits
-    from usqc.training import make_deterministic, predict
+    from usqc.scorers import load_scorers
+    from usqc.ssim_eval import curve, evaluate, example_images, summary
+    from usqc.training import make_deterministic
 
     clean = dataset.open_images(args.clean)[test]
     originals = originals_at(clean, base.image_size)
     limits = sweep_limits(args.sweep_metrics, args.sweep_plots, cfg.flat_tolerance)
     make_deterministic(base.seed)
-    models = {name: load_classifier(args.models / f"{name}.keras", base.image_size) for name in MODELS}
+    models, classifiers = load_scorers(args.models, base.image_size, cfg.batch_size)
 
     thresholds = {name: t for name, (t, _) in limits.items()}
     levels = {
@@ -58,19 +59,15 @@ def main() -> None:
     }
     for name, values in levels.items():
         log.info("%s: threshold %s, %d levels %.4g-%.4g", name, thresholds[name], len(values), values[0], values[-1])
-    classifiers = {
-        name: (lambda images, m=model: predict(m, images, cfg.batch_size).argmax(axis=1))
-        for name, model in models.items()
-    }
     table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
-    curves = {c: {m: curve(table, m, c) for m in models} for c in levels}
-    metrics = {m: summary(table, m) for m in models}
+    curves = {c: {m: curve(table, m, c) for m in classifiers} for c in levels}
+    metrics = {m: summary(table, m) for m in classifiers}
     metrics["images"] = len(table)
     metrics["levels"] = {
         name: {"threshold": thresholds[name], "end": float(values[-1]), "count": len(values)}
         for name, values in levels.items()
     }
-    for m in models:
+    for m in classifiers:
         log.info("%s: accuracy %.4f over %d images", m, metrics[m]["accuracy"], len(table))
 
     examples = example_images(clean, originals, levels, thresholds, cfg.saliency_images, base.seed)

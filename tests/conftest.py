@@ -40,10 +40,11 @@ TINY_PARAMS = {
     "corrupt": {
         "labelled_copies": 1,
         "unlabelled_copies": 1,
-        "crop_total_px": [20, 40],
-        "blur_radius_px": [1, 3],
-        "noise_sigmas": [0.1, 0.3],
+        "label_rule": "thesis",  # standalone stage tests have no threshold_sweep; the pipeline test uses threshold
+        "below_threshold_share": 0.5,
+        "split": "grouped",
         "examples": 2,
+        "thesis": {"crop_total_px": [20, 40], "crop_bug": False, "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3]},
     },
     "threshold_sweep": {
         "arch": "xception",
@@ -76,6 +77,7 @@ TINY_PARAMS = {
         }
         for arch in ("vgg16", "xception")
     },
+    "train_baseline": {"max_iter": 20, "learning_rate": 0.1},
     "ssim_eval": {
         "levels_below": 1,
         "levels_above": 2,

@@ -62,14 +62,25 @@ def test_identical_bytes_with_one_or_two_workers(clean_dir):
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        ({"corrupt": {"blur_radius_px": [-1, 3]}}, "corrupt.blur_radius_px[0] must be >= 1 (got -1)"),
-        ({"corrupt": {"blur_radius_px": [5, 3]}}, "corrupt.blur_radius_px must be [low, high] with low <= high"),
-        ({"corrupt": {"noise_sigmas": [0.1, 1.5]}}, "corrupt.noise_sigmas[1] must be <= 1.0 (got 1.5)"),
+        (
+            {"corrupt": {"thesis": {"blur_radius_px": [-1, 3]}}},
+            "corrupt.thesis.blur_radius_px[0] must be >= 1 (got -1)",
+        ),
+        (
+            {"corrupt": {"thesis": {"blur_radius_px": [5, 3]}}},
+            "corrupt.thesis.blur_radius_px must be [low, high] with low <= high",
+        ),
+        (
+            {"corrupt": {"thesis": {"noise_sigmas": [0.1, 1.5]}}},
+            "corrupt.thesis.noise_sigmas[1] must be <= 1.0 (got 1.5)",
+        ),
+        ({"corrupt": {"label_rule": "strict"}}, "corrupt.label_rule must be one of threshold, thesis"),
+        ({"corrupt": {"label_rule": "threshold"}}, "threshold_sweep results unreadable"),
         ({"base": {"image_size": 48}}, "base.image_size must be >= 71 (got 48)"),
         ({"base": {"image_size": 128}}, "base.image_size (128) must not exceed base.clean_size (96)"),
         (
-            {"corrupt": {"crop_total_px": [75, 100]}},
-            "corrupt.crop_total_px (100 px) must be <= half of base.clean_size",
+            {"corrupt": {"thesis": {"crop_total_px": [75, 100]}}},
+            "corrupt.thesis.crop_total_px (100 px) must be <= half of base.clean_size",
         ),
     ],
 )

@@ -46,7 +46,7 @@ def repo(tmp_path_factory) -> Path:
     for name in ("stages", "usqc", "data/hc18", "scripts"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
-    write_params(root / "params.yaml", unlabelled={"source": "hc18"})
+    write_params(root / "params.yaml", unlabelled={"source": "hc18"}, corrupt={"label_rule": "threshold"})
     sh(root, "git", "init", "-q")
     dvc(root, "init", "-q")
     sh(root, "git", "add", "-A")
@@ -62,8 +62,8 @@ def out_hashes(repo: Path) -> dict:
 
 
 STAGES = {
-    "ingest", "ingest_unlabelled", "corrupt", "threshold_sweep", "train_vgg16", "train_xception", "ssim_eval",
-    "real_eval",
+    "ingest", "ingest_unlabelled", "corrupt", "threshold_sweep", "train_vgg16", "train_xception", "train_baseline",
+    "ssim_eval", "real_eval",
 }  # fmt: skip
 CURVE_COLUMNS = ["intensity", "mean_ssim", "label", "accuracy", "accuracy_all_corrupted", "images"]
 
@@ -77,10 +77,11 @@ def test_repro_runs_every_stage_and_leaves_the_pipeline_up_to_date(repo):
 
 def test_forced_rerun_of_data_and_training_is_byte_identical(repo):
     before = out_hashes(repo)
-    dvc(repo, "repro", "--force", "--single-item", "ingest", "corrupt", "train_vgg16")
+    dvc(repo, "repro", "--force", "--single-item", "ingest", "corrupt", "train_vgg16", "train_baseline")
     after = out_hashes(repo)
     assert after["ingest"] == before["ingest"] and after["corrupt"] == before["corrupt"]
     assert after["train_vgg16"] == before["train_vgg16"]  # model, metrics (no machine speed in them), plots
+    assert after["train_baseline"] == before["train_baseline"]
 
 
 def test_metrics_and_plots_show_after_repro(repo):
@@ -89,7 +90,7 @@ def test_metrics_and_plots_show_after_repro(repo):
     assert set(shown["metrics/threshold_sweep.json"]["data"]["thresholds"]) == {"scale_up", "blur", "noise"}
     assert 0 <= shown["metrics/train_xception.json"]["data"]["test"]["accuracy"] <= 1
     full_range = shown["metrics/ssim_eval.json"]["data"]
-    assert {"vgg16", "xception", "levels", "images"} <= set(full_range)
+    assert {"vgg16", "xception", "baseline", "levels", "images"} <= set(full_range)
     assert set(full_range["xception"]["by_corruption"]) == {"scale_up", "blur", "noise"}
     real = shown["metrics/real_eval.json"]["data"]
     assert real["hc18"]["scans"] == 20 and real["dicom"]["scans"] == 2
@@ -97,6 +98,10 @@ def test_metrics_and_plots_show_after_repro(repo):
         share = real["hc18"]["vgg16"][metric]
         assert 0 <= share["ci_low"] <= share["value"] <= share["ci_high"] <= 1
     assert set(real["guard"]["xception"]) == {"phantom_test", "non_ultrasound"}
+    assert 0 <= real["hc18"]["baseline"]["false_alarms"]["value"] <= 1 and "baseline" not in real["guard"]
+    corrupt = shown["metrics/corrupt.json"]["data"]  # the threshold rule: one image per class per set
+    assert len({sum(counts.values()) for counts in corrupt["counts"].values()}) == 1
+    assert sum(corrupt["original_class"].values()) == sum(corrupt["counts"]["original"].values())
     assert shown["metrics/corrupt.json"]["data"]["sources"] == {"labelled": 36, "unlabelled": 152}
     dvc(repo, "plots", "show", "-o", str(repo / "plots_html"))
     page = (repo / "plots_html/index.html").read_text()
@@ -122,6 +127,13 @@ def test_a_training_param_reruns_only_its_stage_and_the_evaluations(repo):
     out = dvc(repo, "exp", "run", "-S", "train_vgg16.learning_rate=0.0002", with_stderr=True)
     ran = set(re.findall(r"Running stage '(\w+)'", out))
     assert ran == {"train_vgg16", "ssim_eval", "real_eval"}, out
+
+
+def test_a_threshold_change_retrains_every_corruption_classifier(repo):
+    """The threshold rule labels corrupt's copies by threshold_sweep's thresholds."""
+    out = dvc(repo, "exp", "run", "-S", "threshold_sweep.scale_up_range=[0.1,0.5]", with_stderr=True)
+    ran = set(re.findall(r"Running stage '(\w+)'", out))
+    assert {"threshold_sweep", "corrupt", "train_vgg16", "train_xception", "train_baseline"} <= ran, out
 
 
 def test_offline_plots_page_loads_nothing_from_the_network(repo):

@@ -8,16 +8,8 @@ from usqc import corruptions as C
 from usqc import phantom
 from usqc.corrupted_sets import originals_at
 from usqc.imageio import resize_square
-from usqc.ssim_eval import (
-    NONE,
-    curve,
-    eval_intensities,
-    evaluate,
-    example_images,
-    flattening_point,
-    label_for,
-    summary,
-)
+from usqc.label_rule import eval_intensities, flattening_point, label_for
+from usqc.ssim_eval import NONE, curve, evaluate, example_images, summary
 
 
 def test_flattening_point_is_the_first_level_near_the_lowest_ssim():
@@ -124,4 +116,20 @@ def test_summary_is_the_classification_report_plus_accuracy_by_region(table):
     assert got["per_class"]["original"]["support"] == 4 and got["per_class"]["blur"]["support"] == 2
     assert got["per_class"]["blur"]["precision"] == 0.5 and got["per_class"]["blur"]["recall"] == 0.5
     assert got["originals_accuracy"] == 1.0
-    assert got["by_corruption"] == {"blur": {"below_threshold": 0.5, "above_threshold": 0.5}}
+    assert got["by_corruption"] == {
+        "blur": {"below_threshold": 0.5, "above_threshold": 0.5, "level_below_threshold": 0.5, "at_threshold": 0.5}
+    }
+    assert got["accuracy_off_threshold"] == 0.75  # the originals and blur's level 0
+
+
+def test_the_threshold_level_and_the_level_below_it_are_reported_apart():
+    predictions = {0: ["original"] * 2, 1: ["blur", "original"], 2: ["original"] * 2, 3: ["blur"] * 2}
+    labels = {0: "original", 1: "original", 2: "blur", 3: "blur"}
+    rows = [
+        ("blur", k, float(k), i, 0.5, labels[k], p) for k, preds in predictions.items() for i, p in enumerate(preds)
+    ]
+    got = summary(pd.DataFrame(rows, columns=["corruption", "level", "intensity", "image", "ssim", "label", "m"]), "m")
+    blur = got["by_corruption"]["blur"]
+    assert (blur["below_threshold"], blur["level_below_threshold"]) == (0.75, 0.5)
+    assert (blur["above_threshold"], blur["at_threshold"]) == (0.5, 0.0)
+    assert got["accuracy_off_threshold"] == pytest.approx(5 / 6)

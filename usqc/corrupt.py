@@ -12,45 +12,104 @@ from tqdm import tqdm
 from usqc import corruptions as C
 from usqc import dataset, streams
 from usqc.errors import UsqcError
+from usqc.label_rule import below_range, draw_intensity
 from usqc.parallel import ordered_map
+from usqc.params import ThesisSampling
 from usqc.similarity import ssim
 
 
 @dataclass(frozen=True)
+class LabelRange:
+    """Where the threshold rule draws one corruption's intensities (usqc.label_rule)."""
+
+    above: tuple[float, float]  # [threshold, end]: labelled with the corruption
+    below: tuple[float, float] | None  # [start x threshold, threshold): labelled original; None if empty
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Everything one worker needs; picklable."""
+    """Everything one worker needs; picklable. Without `ranges`: the thesis' sampling, every copy
+    labelled with its corruption; with them: the threshold rule."""
 
     seed: int
     size: int
-    crop_total_px: tuple[int, int]
-    blur_radius_px: tuple[int, int]
-    noise_sigmas: tuple[float, ...]
+    thesis: ThesisSampling
+    ranges: dict[str, LabelRange] | None = None
+    below_share: float = 0.0
+
+
+def threshold_ranges(limits: dict[str, tuple[float | None, float]], start: float) -> dict[str, LabelRange]:
+    """The threshold rule's ranges from threshold_sweep's (threshold, end) per corruption."""
+    ranges = {}
+    for name, (threshold, end) in limits.items():
+        if threshold is None:
+            raise UsqcError(
+                f"threshold_sweep found no {name} threshold in its range: widen threshold_sweep.{name}_range "
+                "or use corrupt.label_rule: thesis"
+            )
+        low = max(threshold, 1.0) if name == "blur" else threshold
+        ranges[name] = LabelRange((low, max(end, low)), below_range(name, threshold, start))
+    return ranges
 
 
 @dataclass(frozen=True)
 class Corrupted:
     images: np.ndarray  # (4, size, size) uint8 in LABELS order
-    intensities: tuple[float, ...]  # per label; 0 for the original
-    ssims: tuple[float, ...]  # per label, against the stored original; 1 for the original
+    intensities: tuple[float, ...]  # per image; 0 for a clean original
+    applied: tuple[str, ...]  # the corruption each image went through ("none": a clean original)
+    ssims: tuple[float, ...]  # per image, against the stored clean original; 1 for it
 
 
 def corrupt_image(clean_u8: np.ndarray, image_id: str, plan: Plan) -> Corrupted:
-    rng_crop, rng_blur, rng_noise = (streams.generator(plan.seed, "corrupt", image_id, k) for k in C.LABELS[1:])
+    """One set: an image of each class in LABELS order, drawn by the plan's rule."""
     clean = C.to_float(clean_u8)
-    original = C.resize(clean, plan.size)
-    crops = C.thesis_crops(rng_crop, plan.crop_total_px)
-    radius = int(rng_blur.integers(plan.blur_radius_px[0], plan.blur_radius_px[1] + 1))
-    sigma = float(rng_noise.choice(plan.noise_sigmas))
+    draw = _thesis_set if plan.ranges is None else _threshold_set
+    floats, intensities, applied = draw(clean, image_id, plan)
+    images = np.stack([C.to_uint8(f) for f in floats])
+    reference = C.to_float(C.to_uint8(C.resize(clean, plan.size)))
+    ssims = tuple(
+        1.0 if kind == C.NONE else ssim(reference, C.to_float(image))
+        for kind, image in zip(applied, images, strict=True)
+    )
+    return Corrupted(images, intensities, applied, ssims)
+
+
+def _thesis_set(clean: np.ndarray, image_id: str, plan: Plan):
+    """The thesis' sampling (§4.2): crops of `crop_total_px` per axis, one of the blur radii and
+    noise sigmas; every copy is labelled with its corruption, however weak."""
+    rng_crop, rng_blur, rng_noise = (streams.generator(plan.seed, "corrupt", image_id, k) for k in C.LABELS[1:])
+    sampling = plan.thesis
+    crops = C.thesis_crops(rng_crop, sampling.crop_total_px, bug=sampling.crop_bug)
+    radius = int(rng_blur.integers(sampling.blur_radius_px[0], sampling.blur_radius_px[1] + 1))
+    sigma = float(rng_noise.choice(sampling.noise_sigmas))
     floats = (
-        original,
+        C.resize(clean, plan.size),
         C.crop_resize(clean, crops, plan.size),
         C.REGISTRY["blur"].apply(clean, radius, rng_blur, plan.size),
         C.REGISTRY["noise"].apply(clean, sigma, rng_noise, plan.size),
     )
-    images = np.stack([C.to_uint8(f) for f in floats])
-    reference = C.to_float(images[0])
-    ssims = tuple(1.0 if k == 0 else ssim(reference, C.to_float(images[k])) for k in range(4))
-    return Corrupted(images, (0.0, C.lost_fraction(clean.shape, crops), float(radius), sigma), ssims)
+    return floats, (0.0, C.lost_fraction(clean.shape, crops), float(radius), sigma), (C.NONE, *C.LABELS[1:])
+
+
+def _threshold_set(clean: np.ndarray, image_id: str, plan: Plan):
+    """The threshold rule: each corruption from its threshold to the end of its range; the
+    original class a clean original or, with probability `below_share`, a corruption (chosen
+    at random) drawn under its threshold, so the four classes stay equal."""
+    first = streams.generator(plan.seed, "corrupt", image_id, "original")
+    weak = [name for name, r in plan.ranges.items() if r.below is not None]
+    if weak and first.random() < plan.below_share:
+        name = weak[int(first.integers(len(weak)))]
+        x = draw_intensity(name, *plan.ranges[name].below, first)
+        floats, intensities, applied = [C.REGISTRY[name].apply(clean, x, first, plan.size)], [x], [name]
+    else:
+        floats, intensities, applied = [C.resize(clean, plan.size)], [0.0], [C.NONE]
+    for name in C.LABELS[1:]:
+        rng = streams.generator(plan.seed, "corrupt", image_id, name)
+        x = draw_intensity(name, *plan.ranges[name].above, rng)
+        floats.append(C.REGISTRY[name].apply(clean, x, rng, plan.size))
+        intensities.append(x)
+        applied.append(name)
+    return floats, tuple(intensities), tuple(applied)
 
 
 def vary_original(clean_u8: np.ndarray, image_id: str, seed: int) -> np.ndarray:
@@ -94,6 +153,7 @@ def manifest_rows(source, copy: str, result: Corrupted) -> list[dict]:
             "plane": source.plane,
             "label": label,
             "intensity": round(result.intensities[k], 6),
+            "applied": result.applied[k],
             "ssim": round(result.ssims[k], 6),
         }
         for k, label in enumerate(C.LABELS)
@@ -104,6 +164,7 @@ def summary(manifest: pd.DataFrame) -> dict:
     counts = manifest.groupby(["label", "split"]).size().unstack(fill_value=0)
     stats = manifest.groupby("label")["ssim"].agg(["min", "mean", "max"])
     unlabelled = manifest["plane"] == dataset.UNLABELLED
+    originals = manifest[manifest["label"] == C.LABELS[0]]
     return {
         "images": int(len(manifest)),
         "sources": {"labelled": int((~unlabelled).sum()), "unlabelled": int(unlabelled.sum())},
@@ -111,7 +172,16 @@ def summary(manifest: pd.DataFrame) -> dict:
         "ssim": {
             label: {k: round(float(stats.loc[label, k]), 4) for k in ("min", "mean", "max")} for label in C.LABELS[1:]
         },
+        # what the original class holds: clean originals, and corruptions under their threshold
+        "original_class": {kind: int(n) for kind, n in originals["applied"].value_counts().sort_index().items()},
     }
+
+
+def leaky_split(manifest: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The thesis' split (`train_test_split` of the 4x set): the same train/test counts, every image
+    placed at random, so copies of one source sit on both sides. Only to measure the leak."""
+    shuffled = streams.generator(seed, "leaky_split").permutation(manifest["split"].to_numpy())
+    return manifest.assign(split=shuffled)
 
 
 def check_sizes(clean_size: int, image_size: int, crop_total_px: tuple[int, int]) -> None:
@@ -120,7 +190,7 @@ def check_sizes(clean_size: int, image_size: int, crop_total_px: tuple[int, int]
         raise UsqcError(f"base.image_size ({image_size}) must not exceed base.clean_size ({clean_size})")
     if crop_total_px[1] > clean_size // 2:
         raise UsqcError(
-            f"corrupt.crop_total_px ({crop_total_px[1]} px) must be <= half of base.clean_size ({clean_size})"
+            f"corrupt.thesis.crop_total_px ({crop_total_px[1]} px) must be <= half of base.clean_size ({clean_size})"
         )
 
 
@@ -133,10 +203,11 @@ def example_sources(manifest: pd.DataFrame, count: int) -> list[int]:
     return [int(r) for r in picked[:count]]
 
 
-def write_corrupted(sources: list[Source], plan: Plan, out: Path, workers: int) -> pd.DataFrame:
+def write_corrupted(sources: list[Source], plan: Plan, out: Path, workers: int, split: str = "grouped") -> pd.DataFrame:
     """Stream `copies` corrupted sets (four images each) of every clean image of every source into
     `out`/images.npy, source by source, copies of one image together; return (and write) the manifest.
-    The first set of an image starts from it as stored, later ones from `vary_original`'s variants."""
+    The first set of an image starts from it as stored, later ones from `vary_original`'s variants.
+    split: grouped keeps each source's split; random replays the thesis' leaky one."""
     jobs = [
         (s.folder, row, k, image)
         for s in sources
@@ -153,5 +224,7 @@ def write_corrupted(sources: list[Source], plan: Plan, out: Path, workers: int) 
             writer.append(result.images)
             rows += manifest_rows(image, copy_id(image.image_id, k), result)
     manifest = pd.DataFrame(rows)
+    if split == "random":
+        manifest = leaky_split(manifest, plan.seed)
     dataset.write_manifest(out, manifest)
     return manifest

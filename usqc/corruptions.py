@@ -24,6 +24,7 @@ from skimage.filters import rank
 from skimage.morphology import disk
 
 LABELS = ("original", "scale_up", "blur", "noise")
+NONE = "none"  # an image no corruption was applied to
 _RANK_MEDIAN_FROM = 3  # disk radius from which the histogram (rank) median beats a sorting median
 
 
@@ -55,13 +56,20 @@ def lost_fraction(shape: tuple[int, int], crops) -> float:
     return 1 - (shape[0] - top - bottom) * (shape[1] - left - right) / (shape[0] * shape[1])
 
 
-def thesis_crops(rng: np.random.Generator, total_px: tuple[int, int], side_px: tuple[int, int] = (25, 75)):
-    """Per axis: a total crop in `total_px` (inclusive), its first side in `side_px`, the rest opposite."""
+def thesis_crops(
+    rng: np.random.Generator, total_px: tuple[int, int], side_px: tuple[int, int] = (25, 75), bug: bool = False
+):
+    """Per axis (rows, columns): a total crop in `total_px` (inclusive), its first side in `side_px`,
+    the rest opposite. bug: the thesis code's `height_crop_b = randint(75,100) - width_crop_a`, whose
+    rows then lose 25-150 px instead of 75-100."""
     crops = []
     for _ in range(2):
         total = int(rng.integers(total_px[0], total_px[1] + 1))
         first = int(rng.integers(min(side_px[0], total), min(side_px[1], total) + 1))
         crops.append((first, total - first))
+    if bug:
+        (rows_first, rows_second), (cols_first, _) = crops
+        crops[0] = (rows_first, max(0, rows_first + rows_second - cols_first))
     return tuple(crops)
 
 

@@ -95,13 +95,26 @@ class UnlabelledParams:
 
 
 @dataclass(frozen=True)
+class ThesisSampling:
+    crop_total_px: tuple[int, ...] = param(items=int, pair=True, min=0, doc="per-axis crop px (thesis 75-100)")
+    crop_bug: bool = param(doc="replay the thesis code's row crop: 25-150 px instead of crop_total_px")
+    blur_radius_px: tuple[int, ...] = param(items=int, pair=True, min=1, max=50, doc="median disk radius (thesis 1-10)")
+    noise_sigmas: tuple[float, ...] = param(items=float, gt=0.0, max=1.0, doc="Gaussian sigmas (thesis 0.1-0.5)")
+
+
+@dataclass(frozen=True)
 class CorruptParams:
     labelled_copies: int = param(min=0, max=100, doc="corrupted sets per ingest image (0: leave them out)")
     unlabelled_copies: int = param(min=0, max=100, doc="corrupted sets per unlabelled image: the mix")
-    crop_total_px: tuple[int, ...] = param(items=int, pair=True, min=0, doc="per-axis crop px (thesis 75-100)")
-    blur_radius_px: tuple[int, ...] = param(items=int, pair=True, min=1, max=50, doc="median disk radius (thesis 1-10)")
-    noise_sigmas: tuple[float, ...] = param(items=float, gt=0.0, max=1.0, doc="Gaussian sigmas (thesis 0.1-0.5)")
+    label_rule: str = param(
+        choices=("threshold", "thesis"), doc="threshold: ssim_eval's labels; thesis: its sampling, all corrupted"
+    )
+    below_threshold_share: float = param(
+        min=0.0, max=1.0, doc="threshold rule: share of the original class that is a corruption below its threshold"
+    )
+    split: str = param(choices=("grouped", "random"), doc="random: the thesis' leaky split of the 4x set (measuring)")
     examples: int = param(min=1, max=12, doc="source images shown in plots/corrupt/examples.png")
+    thesis: ThesisSampling = param()
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,12 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class BaselineParams:
+    max_iter: int = param(min=1, max=10_000, doc="boosting rounds of the tree ensemble")
+    learning_rate: float = param(gt=0.0, max=1.0)
+
+
+@dataclass(frozen=True)
 class SsimEvalParams:
     levels_below: int = param(min=0, max=1000, doc="intensities below each threshold, labelled original")
     levels_above: int = param(min=1, max=1000, doc="intensities from the threshold to where SSIM flattens")
@@ -167,6 +186,7 @@ SECTIONS: dict[str, type] = {
     "threshold_sweep": ThresholdSweepParams,
     "train_vgg16": TrainParams,
     "train_xception": TrainParams,
+    "train_baseline": BaselineParams,
     "ssim_eval": SsimEvalParams,
     "real_eval": RealEvalParams,
 }

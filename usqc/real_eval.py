@@ -23,7 +23,8 @@ from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.imageio import to_gray_uint8
 from usqc.intervals import share_with_interval
-from usqc.ssim_eval import NONE, label_for
+from usqc.label_rule import label_for
+from usqc.ssim_eval import NONE
 
 # Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
 PHOTOGRAPHS = (

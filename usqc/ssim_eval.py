@@ -8,9 +8,7 @@ where mean SSIM stops falling. Every evaluated image is one row of a table; the 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,53 +16,9 @@ from tqdm import tqdm
 
 from usqc import corruptions as C
 from usqc.corrupted_sets import corrupt_all
-from usqc.errors import UsqcError
+from usqc.corruptions import NONE  # the `corruption` of the test originals themselves
 from usqc.evaluation import report
-
-NONE = "none"  # the `corruption` of the test originals themselves
-
-
-def flattening_point(intensities: Sequence[float], mean_ssim: Sequence[float], tolerance: float) -> float:
-    """The first intensity whose mean SSIM is within `tolerance` of the curve's lowest mean SSIM."""
-    ssim = np.asarray(mean_ssim, dtype=float)
-    return float(np.asarray(intensities)[np.flatnonzero(ssim <= ssim.min() + tolerance)[0]])
-
-
-def sweep_limits(metrics_path: Path, curves_dir: Path, tolerance: float) -> dict[str, tuple[float | None, float]]:
-    """Per corruption: the sweep's accuracy-floor threshold and the intensity where its SSIM flattens."""
-    try:
-        found = json.loads(metrics_path.read_text())["thresholds"]
-        sweep_curves = {name: pd.read_csv(curves_dir / f"{name}.csv") for name in C.LABELS[1:]}
-    except (OSError, KeyError, ValueError) as exc:
-        raise UsqcError(f"threshold_sweep results unreadable ({exc}); run dvc repro threshold_sweep") from None
-    return {
-        name: (found[name]["floor"], flattening_point(c["intensity"], c["mean_ssim"], tolerance))
-        for name, c in sweep_curves.items()
-    }
-
-
-def eval_intensities(
-    name: str, threshold: float | None, end: float, start: float, below: int, above: int
-) -> np.ndarray:
-    """`below` levels from start x threshold up to the threshold (excluded), `above` from it to `end`.
-
-    Without a threshold (the plane classifier never failed) all levels lie in (0, end] and are
-    labelled original. Blur radii are whole pixels: repeats and radius 0 are dropped.
-    """
-    if threshold is None:
-        values = np.linspace(start * end, end, below + above)
-    else:
-        lower = np.linspace(start * threshold, threshold, below + 1)[:-1]
-        values = np.concatenate([lower, np.linspace(threshold, max(end, threshold), above)])
-    if name == "blur":
-        values = np.unique(np.round(values))
-        values = values[values >= 1]
-    return values
-
-
-def label_for(name: str, intensity: float, threshold: float | None) -> str:
-    """The corruption once its intensity reaches the threshold, `original` below it (thesis §7.4)."""
-    return name if threshold is not None and intensity >= threshold else "original"
+from usqc.label_rule import label_for
 
 
 def evaluate(
@@ -138,16 +92,24 @@ def summary(table: pd.DataFrame, model: str) -> dict:
         return float(correct[mask].mean()) if mask.any() else None
 
     is_original = (table["label"] == "original").to_numpy()
+    levels = table["level"].to_numpy()
     result["originals_accuracy"] = share((table["corruption"] == NONE).to_numpy())
     result["by_corruption"] = {}
+    at_thresholds = np.zeros(len(table), dtype=bool)
     for name in table["corruption"].unique():
         if name == NONE:
             continue
         mine = (table["corruption"] == name).to_numpy()
+        at = mine & (levels == levels[mine & ~is_original].min()) if (mine & ~is_original).any() else mine & False
+        below = mine & (levels == levels[mine & is_original].max()) if (mine & is_original).any() else mine & False
+        at_thresholds |= at
         result["by_corruption"][name] = {
             "below_threshold": share(mine & is_original),
             "above_threshold": share(mine & ~is_original),
+            "level_below_threshold": share(below),  # the strongest level still labelled original
+            "at_threshold": share(at),  # the threshold's own level, the weakest labelled corrupted
         }
+    result["accuracy_off_threshold"] = share(~at_thresholds)  # every level but the thresholds' own
     return result
 
 

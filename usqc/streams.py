@@ -20,7 +20,8 @@ PURPOSES = (
     "split",  # ingest's and ingest_unlabelled's train/test split by group
     "hold_out",  # validation groups held out of the train split: (what it is stratified by)
     "hc18_split",  # the shipped HC18 sample's real-train / real-eval split by subject
-    "corrupt",  # one corrupted set: (image id, crop | blur | noise | vary)
+    "corrupt",  # one corrupted set: (image id, original | scale_up | blur | noise | vary)
+    "leaky_split",  # corrupt's replay of the thesis' random split of the 4x set
     "sweep",  # threshold_sweep's corrupted test images: (corruption, level, image index)
     "threshold_bootstrap",  # threshold_sweep's bootstrap interval of each threshold: (corruption)
     "full_range",  # ssim_eval's and real_eval's corrupted copies: (corruption, level, image index)
@@ -30,6 +31,7 @@ PURPOSES = (
     "shuffle",  # the epoch order of training batches
     "augment",  # the plane classifier's augmentation layers: (layer index)
     "recalibration",  # the training images that re-estimate BatchNorm statistics
+    "baseline",  # the classical baseline's tree ensemble
     "guard_fit",  # the training images whose features fit the out-of-domain guard
     "guard_reference",  # the guard's reference image statistics
     "cli_corrupt",  # `usqc corrupt`'s one-off draws

@@ -1,0 +1,60 @@
+"""The classical baseline: features that respond to each corruption, a classifier that learns them."""
+
+import numpy as np
+import pytest
+
+from usqc import corruptions as C
+from usqc import phantom
+from usqc.baseline import Baseline, feature_names, features, load_baseline
+from usqc.corrupted_sets import originals_at
+from usqc.errors import UsqcError
+from usqc.imageio import resize_square
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return np.stack([resize_square(phantom.generate(p, k, seed=3), 224) for p in ("BPD", "NT") for k in range(6)])
+
+
+def corrupted(clean, name, intensity, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([C.to_uint8(C.REGISTRY[name].apply(C.to_float(c), intensity, rng, 72)) for c in clean])
+
+
+CORRUPTIONS = (("scale_up", 0.5), ("blur", 4), ("noise", 0.2))
+
+
+def column(table, name):
+    return table[:, feature_names().index(name)]
+
+
+def test_each_corruption_moves_its_own_features(clean):
+    base = features(originals_at(clean, 72))
+    assert base.shape == (12, len(feature_names())) and np.isfinite(base).all()
+    noisy = features(corrupted(clean, "noise", 0.2))
+    blurred = features(corrupted(clean, "blur", 4))
+    cropped = features(corrupted(clean, "scale_up", 0.5))
+    assert (column(noisy, "noise_dark") > 1.5 * column(base, "noise_dark")).all()
+    assert (column(blurred, "laplacian_var") < column(base, "laplacian_var")).all()
+    assert column(cropped, "dark_top").mean() < column(base, "dark_top").mean() - 0.2
+
+
+def test_the_baseline_learns_the_four_classes_and_reloads(clean, tmp_path):
+    mirrored = clean[:, :, ::-1]
+    originals = np.concatenate([originals_at(c, 72) for c in (clean, mirrored, clean[:, ::-1])])
+    copies = [np.concatenate([corrupted(clean, name, x, seed) for seed in range(3)]) for name, x in CORRUPTIONS]
+    images = np.concatenate([originals, *copies])
+    labels = np.repeat(np.arange(4), 3 * len(clean))
+    train = np.arange(len(images)) % 3 != 0
+    model = Baseline(72, max_iter=50, learning_rate=0.1, seed=1).fit(images[train], labels[train])
+    assert (model.predict(images[~train]) == labels[~train]).mean() >= 0.75
+    model.save(tmp_path / "b.pkl")
+    np.testing.assert_array_equal(load_baseline(tmp_path / "b.pkl").predict(images), model.predict(images))
+    with pytest.raises(UsqcError, match="trained at 72 px, not 64"):
+        model.predict(np.zeros((2, 64, 64), np.uint8))
+
+
+def test_an_unreadable_baseline_file_says_what_to_run(tmp_path):
+    (tmp_path / "b.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(UsqcError, match="dvc repro train_baseline"):
+        load_baseline(tmp_path / "b.pkl")

@@ -1,0 +1,129 @@
+"""The classical baseline: no-reference image features and a gradient-boosted tree classifier.
+
+Does a handful of classical measurements already tell the four classes apart as the CNNs do?
+Features of a uint8 gray image at model size (all scale-free in intensity where it matters):
+- histogram: mean, spread, skew, kurtosis, percentiles, dark share;
+- field of view: the dark share of each border strip (a crop cuts the sector's dark surround away);
+- noise: the wavelet (MAD) noise estimate, and the spread inside dark, flat regions;
+- sharpness: Laplacian variance, mean gradient, gradient energy per unit of variance;
+- speckle: autocorrelation of the high-passed image at 1, 2 and 4 px along each axis;
+- spectrum: the share of power in four radial frequency bands;
+- interpolation traces: second- against first-difference energy along each axis (resampling
+  smooths pixel-scale steps).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage, stats
+from sklearn.ensemble import HistGradientBoostingClassifier
+from tqdm import tqdm
+
+from usqc import streams
+from usqc.errors import UsqcError
+
+DARK = 0.04  # below this (of 1) a pixel is the sector's black surround or deep fluid
+BORDER = 4  # px of each border strip
+LAGS = (1, 2, 4)
+BANDS = (0.0, 0.125, 0.25, 0.375, 0.5)  # cycles per pixel
+
+
+def feature_names() -> list[str]:
+    names = ["mean", "std", "skew", "kurtosis", "p05", "p50", "p95", "dark_share"]
+    names += [f"dark_{side}" for side in ("top", "bottom", "left", "right")]
+    names += ["noise_wavelet", "noise_dark", "laplacian_var", "gradient_mean", "gradient_per_var"]
+    names += [f"autocorr_{axis}{lag}" for axis in "yx" for lag in LAGS]
+    names += [f"band_{k}" for k in range(len(BANDS) - 1)]
+    names += [f"interp_{axis}" for axis in "yx"]
+    return names
+
+
+def image_features(gray: np.ndarray) -> np.ndarray:
+    """The feature vector (feature_names() order) of one uint8 gray image."""
+    x = gray.astype(np.float64) / 255.0
+    flat = x.ravel()
+    values = [flat.mean(), flat.std(), stats.skew(flat), stats.kurtosis(flat), *np.percentile(flat, (5, 50, 95))]
+    dark = x < DARK
+    values += [
+        dark.mean(),
+        dark[:BORDER].mean(),
+        dark[-BORDER:].mean(),
+        dark[:, :BORDER].mean(),
+        dark[:, -BORDER:].mean(),
+    ]
+
+    smooth = ndimage.uniform_filter(x, 5)
+    residual = x - smooth
+    # noise where the scan is dark and flat (the median ignores the noise itself)
+    still = ndimage.median_filter(x, 5) < DARK
+    values += [haar_noise(x), (x - ndimage.median_filter(x, 3))[still].std() if still.sum() > 20 else 0.0]
+
+    laplacian = ndimage.laplace(x)
+    gradient = np.hypot(ndimage.sobel(x, 0), ndimage.sobel(x, 1))
+    values += [laplacian.var(), gradient.mean(), (gradient**2).mean() / (x.var() + 1e-8)]
+
+    energy = (residual**2).mean() + 1e-12
+    for axis in (0, 1):
+        for lag in LAGS:
+            a, b = np.moveaxis(residual, axis, 0)[:-lag], np.moveaxis(residual, axis, 0)[lag:]
+            values.append((a * b).mean() / energy)
+
+    power = np.abs(np.fft.fft2(x - x.mean())) ** 2
+    fy, fx = np.meshgrid(np.fft.fftfreq(x.shape[0]), np.fft.fftfreq(x.shape[1]), indexing="ij")
+    radius = np.hypot(fy, fx)
+    total = power.sum() + 1e-12
+    values += [power[(radius >= lo) & (radius < hi)].sum() / total for lo, hi in zip(BANDS, BANDS[1:], strict=False)]
+
+    for axis in (0, 1):
+        first = np.abs(np.diff(x, 1, axis)).mean() + 1e-12
+        values.append(np.abs(np.diff(x, 2, axis)).mean() / first)
+    return np.asarray(values, dtype=np.float64)
+
+
+def haar_noise(x: np.ndarray) -> float:
+    """Donoho's noise estimate: the median absolute finest diagonal Haar coefficient / 0.6745."""
+    even = x[: x.shape[0] // 2 * 2, : x.shape[1] // 2 * 2]
+    diagonal = (even[0::2, 0::2] - even[0::2, 1::2] - even[1::2, 0::2] + even[1::2, 1::2]) / 2
+    return float(np.median(np.abs(diagonal)) / 0.6745)
+
+
+def features(images: np.ndarray, progress: bool = False) -> np.ndarray:
+    """(n, features) for uint8 gray images (n, s, s)."""
+    rows = tqdm(images, desc="features", unit="img", mininterval=5, disable=not progress)
+    return np.stack([image_features(image) for image in rows]) if len(images) else np.zeros((0, len(feature_names())))
+
+
+class Baseline:
+    """Features + gradient-boosted trees; `predict` takes uint8 gray images like the CNNs' inference."""
+
+    def __init__(self, image_size: int, max_iter: int, learning_rate: float, seed: int):
+        self.image_size = image_size
+        self.classifier = HistGradientBoostingClassifier(
+            max_iter=max_iter, learning_rate=learning_rate, early_stopping=False,
+            random_state=streams.integer(seed, "baseline"),
+        )  # fmt: skip
+
+    def fit(self, images: np.ndarray, labels: np.ndarray) -> Baseline:
+        self.classifier.fit(features(images, progress=True), labels)
+        return self
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        if len(images) and images.shape[1] != self.image_size:
+            raise UsqcError(f"the baseline was trained at {self.image_size} px, not {images.shape[1]}; rerun it")
+        return self.classifier.predict(features(images)) if len(images) else np.zeros(0, dtype=int)
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(pickle.dumps(self))
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        model = pickle.loads(Path(path).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+        raise UsqcError(f"{path}: baseline model unreadable ({exc}); run dvc repro train_baseline") from None
+    if not isinstance(model, Baseline):
+        raise UsqcError(f"{path}: not a usqc baseline model; run dvc repro train_baseline")
+    return model
