@@ -37,6 +37,7 @@ from usqc import corruptions as C
 from usqc import dataset
 from usqc.corrupt import Plan, Source, write_corrupted
 from usqc.ingest import build_manifest, load_into
+from usqc.params import ThesisSampling
 from usqc.similarity import ssim
 from usqc.sources import phantom_items
 
@@ -91,7 +92,7 @@ def child(mode: str, clean: Path) -> None:
         if mode == "thesis":
             thesis_loop(dataset.read_images(clean, 0, len(dataset.read_manifest(clean))))
         else:
-            plan = Plan(0, SIZE, CROP, RADIUS, SIGMAS)
+            plan = Plan(0, SIZE, ThesisSampling(CROP, False, RADIUS, SIGMAS))  # the thesis' sampling, as its loop
             with tempfile.TemporaryDirectory() as out:
                 sources = [Source(clean, dataset.read_manifest(clean), 1)]
                 write_corrupted(sources, plan, Path(out), os.cpu_count() or 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The thesis-scale protocol as one DVC experiment: 174 px model inputs, the thesis' 542 images,
-# its corruption ranges, ImageNet weights, 100 epochs, batch 64, Adam at its default 1e-3, a
-# 50-level threshold sweep, and Table 7's level counts (6 below each threshold, 7 from it up).
+# ImageNet weights, 100 epochs, batch 64, Adam at its default 1e-3, a 50-level threshold sweep, and
+# Table 7's level counts (6 below each threshold, 7 from it up). Training copies follow the default
+# label rule (drawn from the sweep's thresholds); the thesis' blur radii are set for label_rule thesis.
 # For a GPU box (see the README's "On a GPU box"); the training stages then use mixed precision
 # and every GPU of the machine.
 # ImageNet weights download through Keras; offline, place the two *_notop.h5 files under
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 overrides=(
   base.image_size=174
   ingest.phantom.images_per_plane=181
-  corrupt.blur_radius_px=[1,10]
+  corrupt.thesis.blur_radius_px=[1,10]
   threshold_sweep.weights=imagenet
   threshold_sweep.epochs=30
   threshold_sweep.batch_size=64

@@ -20,6 +20,7 @@ from usqc.corrupt import Plan, corrupt_image
 from usqc.corrupted_sets import originals_at
 from usqc.imageio import resize_square
 from usqc.models import build
+from usqc.params import ThesisSampling
 from usqc.saved_models import load_classifier, save_model
 from usqc.training import fit, make_deterministic
 
@@ -72,7 +73,7 @@ def test_model_view_is_exactly_what_the_pipeline_stores(tmp_path):
     raw = phantom.generate("CRL", 2, seed=4)
     path = save_png(tmp_path / "scan.png", raw)
     clean = resize_square(raw, 224)
-    plan = Plan(0, 72, (75, 100), (1, 4), (0.1,))
+    plan = Plan(0, 72, ThesisSampling((75, 100), False, (1, 4), (0.1,)))
     np.testing.assert_array_equal(model_view(path, 224, 72), corrupt_image(clean, "x", plan).images[0])
 
 

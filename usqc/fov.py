@@ -1,15 +1,18 @@
 """Blank what lies outside the ultrasound field of view: burned-in text, rulers, logos, UI.
 
 Scanners draw the image in a sector (or rectangle) of speckle and print annotations around it
-on a dark background. The field of view is taken as the largest bright region that survives an
-opening wide enough to erase text strokes, filled as its convex hull; everything outside
-becomes black. Annotations printed inside the sector itself are left alone.
+on a dark background. The field of view is taken as the bright regions that survive an opening
+wide enough to erase text strokes (the largest, and any at least a tenth of its size: dark fluid
+or shadow can cut a sector in pieces), filled as their convex hull; everything outside becomes
+black. Annotations printed inside the sector itself are left alone.
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+PIECE_FRACTION = 0.1  # a bright region this large against the largest belongs to the field of view
 
 
 def field_of_view(gray: np.ndarray, level: int = 8, stroke_fraction: float = 0.02) -> np.ndarray:
@@ -21,8 +24,9 @@ def field_of_view(gray: np.ndarray, level: int = 8, stroke_fraction: float = 0.0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
     if count < 2:
         return np.ones(gray.shape, bool)
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    points = cv2.findNonZero((labels == largest).astype(np.uint8))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    kept = 1 + np.flatnonzero(areas >= PIECE_FRACTION * areas.max())
+    points = cv2.findNonZero(np.isin(labels, kept).astype(np.uint8))
     mask = np.zeros(gray.shape, np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(points), 1)
     return mask.astype(bool)
