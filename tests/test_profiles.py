@@ -19,14 +19,18 @@ def test_thesis_scale_overrides_validate_against_params_yaml(tmp_path):
     config = yaml.safe_load((REPO / "params.yaml").read_text())
     for override in overrides:
         key, value = override.split("=", 1)
-        section, name = key.split(".")
-        assert name in config[section], f"{key} is not in params.yaml"
-        config[section][name] = yaml.safe_load(value)
+        *blocks, name = key.split(".")  # nested blocks too: ingest.phantom.images_per_plane
+        parent = config
+        for block in blocks:
+            parent = parent[block]
+        assert name in parent, f"{key} is not in params.yaml"
+        parent[name] = yaml.safe_load(value)
     (tmp_path / "thesis.yaml").write_text(yaml.safe_dump(config))
     loaded = params.load(tmp_path / "thesis.yaml", *config)
     assert loaded["base"].image_size == 174 and loaded["train_vgg16"].epochs == 100
     assert loaded["train_xception"].weights == "imagenet" and loaded["threshold_sweep"].levels == 50
     assert loaded["ssim_eval"].levels_below == 6 and loaded["ssim_eval"].levels_above == 7
+    assert loaded["ingest"].phantom.images_per_plane == 181 and loaded["corrupt"].thesis.blur_radius_px == (1, 10)
 
 
 @pytest.mark.parametrize(("driver_exit", "installed"), [(0, "requirements-gpu.txt"), (9, "requirements.txt")])
