@@ -1,0 +1,62 @@
+"""The seed-noise summary reads each run's committed metrics and reports mean ± sd per headline metric."""
+
+import json
+import subprocess
+
+import pytest
+
+from usqc import seed_noise
+
+
+def run_metrics(vgg16: float, threshold: float, real: bool = True) -> dict[str, dict]:
+    files = {
+        "metrics/train_vgg16.json": {"test": {"accuracy": vgg16}},
+        "metrics/threshold_sweep.json": {"thresholds": {"blur": {"floor": threshold}}},
+    }
+    if real:
+        files["metrics/real_eval.json"] = {"hc18": {"vgg16": {"false_alarms": {"value": 0.1, "n": 20}}}}
+    return files
+
+
+def test_summary_gives_mean_and_sample_sd_per_metric_and_skips_what_a_run_lacks():
+    runs = {
+        2020: seed_noise.headline(run_metrics(0.80, 2.0).get),
+        2021: seed_noise.headline(run_metrics(0.90, 2.0).get),
+        2022: seed_noise.headline(run_metrics(1.00, 3.0, real=False).get),
+    }
+    table = seed_noise.summary(runs)
+    vgg = table["vgg16 test accuracy"]
+    assert vgg["mean"] == pytest.approx(0.9) and vgg["sd"] == pytest.approx(0.1) and vgg["n"] == 3
+    assert (vgg["min"], vgg["max"]) == (0.8, 1.0)
+    assert table["threshold blur"]["values"] == {"2020": 2.0, "2021": 2.0, "2022": 3.0}
+    assert table["vgg16 HC18 false alarms"]["n"] == 2  # seed 2022 has no real_eval: left out, not zero
+    assert "xception test accuracy" not in table  # in no run
+    text = seed_noise.markdown(table)
+    assert "| vgg16 test accuracy | 0.900 ± 0.100 | 0.800 – 1.000 | 0.800 | 0.900 | 1.000 |" in text
+
+
+def test_lookup_ignores_missing_keys_and_non_numbers():
+    data = {"a": {"b": 1, "c": None, "d": True}}
+    assert seed_noise.lookup(data, "a.b") == 1.0
+    assert seed_noise.lookup(data, "a.c") is None and seed_noise.lookup(data, "a.d") is None
+    assert seed_noise.lookup(data, "a.x.y") is None
+
+
+def test_main_reads_metrics_committed_at_each_ref_and_fails_clearly_on_an_empty_one(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "metrics").mkdir()
+    for accuracy in (0.5, 0.7):
+        (tmp_path / "metrics" / "train_vgg16.json").write_text(json.dumps({"test": {"accuracy": accuracy}}))
+        git("add", "metrics")
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", str(accuracy))
+    monkeypatch.chdir(tmp_path)
+    seed_noise.main(["1=HEAD~1", "2=HEAD", "--json", "s.json", "--markdown", "s.md"])
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["seeds"] == [1, 2]
+    assert summary["metrics"]["vgg16 test accuracy"]["mean"] == pytest.approx(0.6)
+    assert "0.600 ±" in (tmp_path / "s.md").read_text()
+    with pytest.raises(SystemExit, match="no metrics at refs/exps/none"):
+        seed_noise.main(["3=refs/exps/none"])

@@ -1,0 +1,129 @@
+"""Seed noise: the headline metrics of pipeline runs that differ only in `base.seed`, as mean ± sd.
+
+`scripts/seeds.sh` runs the experiments; this module reads each run's committed metrics files
+(through a `read(path) -> dict` the caller supplies, e.g. `git show REF:PATH`) and summarises them.
+A `dvc metrics diff` between two commits moves by noise alone about as much as the sd here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+MODELS = ("vgg16", "xception", "baseline")
+
+# (name, metrics file, dotted key); a key a run lacks (e.g. no real scans) is left out of its row.
+HEADLINE: tuple[tuple[str, str, str], ...] = (
+    ("plane classifier clean accuracy", "metrics/threshold_sweep.json", "clean_accuracy"),
+    *(
+        (f"threshold {c}", "metrics/threshold_sweep.json", f"thresholds.{c}.floor")
+        for c in ("scale_up", "blur", "noise")
+    ),
+    *((f"{m} test accuracy", f"metrics/train_{m}.json", "test.accuracy") for m in MODELS),
+    *((f"{m} full-range accuracy", "metrics/ssim_eval.json", f"{m}.accuracy") for m in MODELS),
+    *((f"{m} off-threshold accuracy", "metrics/ssim_eval.json", f"{m}.accuracy_off_threshold") for m in MODELS),
+    *((f"{m} HC18 false alarms", "metrics/real_eval.json", f"hc18.{m}.false_alarms.value") for m in MODELS),
+    *((f"{m} HC18 detection", "metrics/real_eval.json", f"hc18.{m}.detection.value") for m in MODELS),
+    *((f"{m} pydicom false alarms", "metrics/real_eval.json", f"dicom.{m}.false_alarms.value") for m in MODELS),
+)
+
+
+def lookup(data: dict, dotted: str) -> float | None:
+    """data["a"]["b"] for "a.b"; None where a key is missing or the value is not a number."""
+    for key in dotted.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return float(data) if isinstance(data, int | float) and not isinstance(data, bool) else None
+
+
+def headline(read: Callable[[str], dict]) -> dict[str, float]:
+    """One run's headline metrics; `read` returns a metrics file's JSON ({} when it is missing)."""
+    files: dict[str, dict] = {}
+    values = {}
+    for name, path, key in HEADLINE:
+        if path not in files:
+            files[path] = read(path)
+        value = lookup(files[path], key)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def summary(runs: dict[int, dict[str, float]]) -> dict[str, dict]:
+    """Per headline metric over the runs (keyed by seed): mean, sd (n - 1), min, max, n, the values."""
+    out = {}
+    for name, _, _ in HEADLINE:
+        seeds = [seed for seed, values in runs.items() if name in values]
+        if not seeds:
+            continue
+        x = np.array([runs[seed][name] for seed in seeds])
+        out[name] = {
+            "mean": round(float(x.mean()), 4),
+            "sd": round(float(x.std(ddof=1)), 4) if len(x) > 1 else None,
+            "min": round(float(x.min()), 4),
+            "max": round(float(x.max()), 4),
+            "n": len(x),
+            "values": {str(seed): round(runs[seed][name], 4) for seed in seeds},
+        }
+    return out
+
+
+def markdown(table: dict[str, dict]) -> str:
+    """The summary as a Markdown table: metric | mean ± sd | min–max | one column per seed."""
+    seeds = sorted({seed for row in table.values() for seed in row["values"]}, key=int)
+    lines = [
+        "| metric | mean ± sd | min – max | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|---|---|" + "---|" * len(seeds),
+    ]
+    for name, row in table.items():
+        sd = "–" if row["sd"] is None else f"{row['sd']:.3f}"
+        cells = [f"{row['values'][s]:.3f}" if s in row["values"] else "" for s in seeds]
+        lines.append(
+            f"| {name} | {row['mean']:.3f} ± {sd} | {row['min']:.3f} – {row['max']:.3f} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def git_reader(ref: str) -> Callable[[str], dict]:
+    """Reads a metrics file as committed at `ref` (a commit or an experiment's ref)."""
+
+    def read(path: str) -> dict:
+        shown = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, text=True)
+        return json.loads(shown.stdout) if shown.returncode == 0 else {}
+
+    return read
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Mean ± sd of the headline metrics of seed runs.")
+    parser.add_argument("runs", nargs="+", metavar="SEED=REF", help="a seed and the git ref holding its metrics")
+    parser.add_argument("--json", help="write the summary here")
+    parser.add_argument("--markdown", help="write the Markdown table here")
+    args = parser.parse_args(argv)
+    runs = {}
+    for run in args.runs:
+        seed, _, ref = run.partition("=")
+        values = headline(git_reader(ref))
+        if not values:
+            sys.exit(f"seed_noise: no metrics at {ref} (seed {seed}); did its experiment run?")
+        runs[int(seed)] = values
+    table = summary(runs)
+    text = markdown(table)
+    print(text, end="")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seeds": sorted(runs), "metrics": table}, f, indent=2)
+            f.write("\n")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
