@@ -85,9 +85,8 @@ def main() -> None:
             curves, "accuracy_all_corrupted", "Figure 33: every image labelled corrupted", thresholds,
             plots / "all_corrupted_vs_ssim.png",
         )  # fmt: skip
-        if cfg.saliency_images:
-            for m, model in models.items():
-                saliency_panel(model, examples, plots / f"saliency_{m}.png")
+        for m, model in models.items():
+            saliency_panel(model, examples, plots / f"saliency_{m}.png")
 
 
 if __name__ == "__main__":

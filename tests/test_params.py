@@ -53,6 +53,12 @@ def test_bad_values_name_the_key(tmp_path, section, change, message):
     assert "\n" not in str(err.value)
 
 
+def test_a_figure_dvc_yaml_declares_cannot_be_switched_off(tmp_path):
+    path = write_params(tmp_path / "p.yaml", ssim_eval={"saliency_images": 0})
+    with pytest.raises(UsqcError, match=r"ssim_eval\.saliency_images must be >= 1 \(got 0\)"):
+        params.load(path, "ssim_eval")
+
+
 def test_missing_key_and_unknown_section(tmp_path):
     raw = {s: dict(v) for s, v in TINY_PARAMS.items()}
     raw["ingest"] = {**raw["ingest"], "dicom": {"path": None}}

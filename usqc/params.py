@@ -166,7 +166,7 @@ class SsimEvalParams:
     start: float = param(gt=0.0, lt=1.0, doc="lowest intensity, as a fraction of the threshold")
     flat_tolerance: float = param(gt=0.0, lt=1.0, doc="SSIM has flattened within this of the sweep's lowest")
     batch_size: int = param(min=1, max=4096)
-    saliency_images: int = param(min=0, max=8, doc="test images per class in each saliency figure")
+    saliency_images: int = param(min=1, max=8, doc="test images per class in each saliency figure (a dvc.yaml output)")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 `scripts/seeds.sh` runs the experiments; this module reads each run's committed metrics files
 (through a `read(path) -> dict` the caller supplies, e.g. `git show REF:PATH`) and summarises them.
-A `dvc metrics diff` between two commits moves by noise alone about as much as the sd here.
+Two single runs that differ only in their seeds differ by noise alone with a sd of sqrt(2) sd; a
+`dvc metrics diff` of two commits is within noise below 2.8 sd (95 %, for normal noise).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 MODELS = ("vgg16", "xception", "baseline")
+DIFF_NOISE = 1.96 * 2**0.5  # 95 % band of the difference of two runs, in units of one run's sd
 
 # (name, metrics file, dotted key); a key a run lacks (e.g. no real scans) is left out of its row.
 HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -75,17 +77,19 @@ def summary(runs: dict[int, dict[str, float]]) -> dict[str, dict]:
 
 
 def markdown(table: dict[str, dict]) -> str:
-    """The summary as a Markdown table: metric | mean ± sd | min–max | one column per seed."""
+    """The summary as a Markdown table: metric | mean ± sd | min–max | diff noise | one column per seed."""
     seeds = sorted({seed for row in table.values() for seed in row["values"]}, key=int)
     lines = [
-        "| metric | mean ± sd | min – max | " + " | ".join(f"seed {s}" for s in seeds) + " |",
-        "|---|---|---|" + "---|" * len(seeds),
+        "| metric | mean ± sd | min – max | a diff is noise below | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|---|---|---|" + "---|" * len(seeds),
     ]
     for name, row in table.items():
-        sd = "–" if row["sd"] is None else f"{row['sd']:.3f}"
+        sd, band = ("–", "–") if row["sd"] is None else (f"{row['sd']:.3f}", f"{DIFF_NOISE * row['sd']:.3f}")
         cells = [f"{row['values'][s]:.3f}" if s in row["values"] else "" for s in seeds]
         lines.append(
-            f"| {name} | {row['mean']:.3f} ± {sd} | {row['min']:.3f} – {row['max']:.3f} | " + " | ".join(cells) + " |"
+            f"| {name} | {row['mean']:.3f} ± {sd} | {row['min']:.3f} – {row['max']:.3f} | {band} | "
+            + " | ".join(cells)
+            + " |"
         )
     return "\n".join(lines) + "\n"
 
