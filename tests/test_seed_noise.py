@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from tests.conftest import REPO
 from usqc import seed_noise
 
 
@@ -60,3 +61,11 @@ def test_main_reads_metrics_committed_at_each_ref_and_fails_clearly_on_an_empty_
     assert "0.600 ±" in (tmp_path / "s.md").read_text()
     with pytest.raises(SystemExit, match="no metrics at refs/exps/none"):
         seed_noise.main(["3=refs/exps/none"])
+
+
+@pytest.mark.parametrize("args", [[], ["three"], ["0"]])
+def test_seeds_script_refuses_a_bad_count_before_queueing_anything(args):
+    done = subprocess.run(["bash", str(REPO / "scripts/seeds.sh"), *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "N" in done.stderr
+    assert "Queued" not in done.stdout + done.stderr
