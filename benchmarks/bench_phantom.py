@@ -22,22 +22,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from usqc import phantom
-from usqc.phantom import acoustics, anatomy, probe
 
 
 def timed_steps(n: int, seed: int = 0) -> dict[str, float]:
-    steps = dict.fromkeys(("anatomy", "echo", "log+scan"), 0.0)
+    steps = dict.fromkeys(("anatomy", "echo", "display"), 0.0)
     for i in range(n):
-        plane = phantom.PLANES[i % 3]
-        rng = phantom.image_rng(seed, plane, i)
-        pr, gain = phantom.random_probe(rng), phantom.random_gain(rng)
         t0 = time.perf_counter()
-        grid = probe.polar_grid(pr)
-        labels = anatomy.draw_plane(plane, pr, rng).sample(*probe.world_coordinates(pr, grid))
+        draw, labels = phantom.anatomy_step(phantom.PLANES[i % 3], i, seed, phantom.DEFAULT_SCANNER)
         t1 = time.perf_counter()
-        env = acoustics.envelope(labels, pr, grid, rng, acoustics.tissue_texture(labels.shape, rng))
+        env = phantom.echo_step(draw, labels)
         t2 = time.perf_counter()
-        probe.scan_convert(pr, grid, acoustics.log_compress(env, pr, grid, gain, rng))
+        phantom.display_step(draw, env)
         t3 = time.perf_counter()
         for key, dt in zip(steps, (t1 - t0, t2 - t1, t3 - t2), strict=True):
             steps[key] += dt

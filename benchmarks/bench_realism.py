@@ -1,6 +1,7 @@
 """Can a classifier tell phantom BPD views from real fetal heads? A two-sample test of realism.
 
     python benchmarks/bench_realism.py [--images 40] [--seed 7] [--json results/realism.json]
+                                       [--figure results/realism.png]
 
 Both sides are 224-px clean views, as ingest stores them: phantom BPD images and the shipped HC18
 sample (data/hc18). Everything is fitted on the real-train part of HC18 and on `--images` phantom
@@ -14,6 +15,7 @@ fitted part (folds split by image, HC18 by subject):
   statistic on both sides;
 - the share of the real-eval heads that the phantom-trained plane classifier
   (models/plane_classifier.keras, from `dvc repro threshold_sweep`) calls BPD.
+`--figure` draws held-out phantom BPD views above real-eval HC18 views (CC BY 4.0, see data/hc18).
 """
 
 from __future__ import annotations
@@ -94,6 +96,23 @@ def plane_share(model_path: Path, views: list[np.ndarray], planes: list[str]) ->
     return {plane: round(float((calls == k).mean()), 3) for k, plane in enumerate(planes)}
 
 
+def side_by_side(path: Path, phantom_row: list[np.ndarray], real_row: list[np.ndarray], count: int = 6) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, count, figsize=(2 * count, 4.3))
+    for row, (name, views) in enumerate((("phantom BPD", phantom_row), ("HC18 (real)", real_row))):
+        for k, ax in enumerate(axes[row]):
+            ax.imshow(views[k], cmap="gray", vmin=0, vmax=255)
+            ax.set_xticks([]), ax.set_yticks([])
+        axes[row][0].set_ylabel(name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=40, help="phantom BPD images on each side (fit, test)")
@@ -102,6 +121,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=Path("models/plane_classifier.keras"))
     parser.add_argument("--planes", nargs="+", default=["BPD", "CRL", "NT"], help="the plane classifier's classes")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--figure", type=Path, help="draw phantom and real views side by side here")
     args = parser.parse_args()
 
     real_fit, real_fit_groups = real_views(args.real, "train")
@@ -158,6 +178,8 @@ def main() -> None:
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.figure:
+        side_by_side(args.figure, fake_test, real_test)
 
 
 if __name__ == "__main__":

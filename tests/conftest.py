@@ -13,6 +13,7 @@ import yaml
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+SCANNER = yaml.safe_load((REPO / "params.yaml").read_text())["ingest"]["phantom"]["scanner"]
 
 TINY_PARAMS = {
     "base": {"seed": 7, "clean_size": 96, "image_size": 72},
@@ -24,7 +25,7 @@ TINY_PARAMS = {
         "mask_outside_fov": False,
         "duplicates": "group",
         "on_error": "fail",
-        "phantom": {"images_per_plane": 3},
+        "phantom": {"images_per_plane": 3, "scanner": SCANNER},
         "folder": {"path": None},
         "fetal_planes_db": {"path": None, "label_column": "Plane", "class_map": {}},
         "dicom": {"path": None, "frames": "first"},

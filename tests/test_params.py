@@ -36,6 +36,12 @@ def test_tiny_params_load_with_types(tmp_path):
         ("ingest", {"phantom": {"images_per_plane": True}}, "ingest.phantom.images_per_plane must be an integer"),
         ("ingest", {"phantom": {"images_per_plane": 0}}, "ingest.phantom.images_per_plane must be >= 1 (got 0)"),
         ("ingest", {"phantom": 300}, "section 'ingest.phantom' is missing or not a mapping"),
+        (
+            "ingest",
+            {"phantom": {"scanner": {"fill": [0.7, 0.3]}}},
+            "ingest.phantom.scanner.fill must be [low, high] with low <= high (got [0.7, 0.3])",
+        ),
+        ("ingest", {"phantom": {"scanner": {"fill": [0.0, 0.5]}}}, "ingest.phantom.scanner.fill[0] must be > 0.0"),
         ("ingest", {"dicom": {"frames": "some"}}, "ingest.dicom.frames must be one of first, all"),
         ("ingest", {"test_fraction": 1.5}, "ingest.test_fraction must be < 1.0 (got 1.5)"),
         ("ingest", {"source": "web"}, "ingest.source must be one of phantom, folder, fetal_planes_db, dicom (got"),

@@ -29,7 +29,9 @@ def list_items(base: BaseParams, params: IngestParams) -> tuple[list, dict]:
             f"ingest.split: 'source' needs ingest.source: fetal_planes_db (got {params.source}); use grouped"
         )
     if params.source == "phantom":
-        return sources.phantom_items(params.planes, params.phantom.images_per_plane, base.seed), {}
+        return sources.phantom_items(
+            params.planes, params.phantom.images_per_plane, base.seed, params.phantom.scanner
+        ), {}
     if params.source == "folder":
         return sources.folder_items(params.folder.path, params.planes), {}
     if params.source == "dicom":

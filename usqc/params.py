@@ -35,8 +35,27 @@ class BaseParams:
 
 
 @dataclass(frozen=True)
+class PhantomScanner:
+    """Ranges each phantom image draws its scanner and display settings from (uniformly): what an
+    `original` looks like. Physical bounds; usqc/phantom/scanner.py documents each default."""
+
+    center_mhz: tuple[float, ...] = param(items=float, pair=True, min=1.0, max=15.0, doc="pulse centre frequency")
+    bandwidth: tuple[float, ...] = param(items=float, pair=True, min=0.2, max=1.2, doc="fractional -6 dB bandwidth")
+    dynamic_range_db: tuple[float, ...] = param(items=float, pair=True, min=20.0, max=100.0, doc="log window")
+    headroom_db: tuple[float, ...] = param(items=float, pair=True, min=0.0, max=40.0, doc="gain: 90th pct below white")
+    gray_gamma: tuple[float, ...] = param(items=float, pair=True, gt=0.0, max=4.0, doc="grey map exponent")
+    speckle_reduction: tuple[float, ...] = param(items=float, pair=True, min=0.0, max=1.0, doc="smoothing strength")
+    fill: tuple[float, ...] = param(
+        items=float, pair=True, gt=0.0, max=1.0, doc="image width the plane's anatomy fills"
+    )
+    jpeg_quality: tuple[float, ...] = param(items=float, pair=True, min=10.0, max=100.0, doc="100: stored losslessly")
+    annotation_share: float = param(min=0.0, max=1.0, doc="images with on-screen text (half of them with calipers)")
+
+
+@dataclass(frozen=True)
 class PhantomSource:
     images_per_plane: int = param(min=1, max=100_000, doc="simulated patients, one image of every plane each")
+    scanner: PhantomScanner = param()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from usqc import phantom
 from usqc.dicomio import DICOM_SUFFIXES, header, read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.imageio import IMAGE_SUFFIXES, read_gray
+from usqc.params import PhantomScanner
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ class PhantomItem:
     plane: str
     index: int
     seed: int
+    scanner: PhantomScanner
 
     def pixels(self) -> np.ndarray:
-        return phantom.generate(self.plane, self.index, self.seed)
+        return phantom.generate(self.plane, self.index, self.seed, self.scanner)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,9 @@ class DicomItem:
         return read_dicom_gray(self.path, self.frame)
 
 
-def phantom_items(planes: tuple[str, ...], images_per_plane: int, seed: int) -> list[PhantomItem]:
+def phantom_items(
+    planes: tuple[str, ...], images_per_plane: int, seed: int, scanner: PhantomScanner = phantom.DEFAULT_SCANNER
+) -> list[PhantomItem]:
     """One simulated patient per index, with one image of each plane: the patient is the group."""
     unknown = [p for p in planes if p not in phantom.PLANES]
     if unknown:
@@ -69,7 +73,7 @@ def phantom_items(planes: tuple[str, ...], images_per_plane: int, seed: int) -> 
             f"ingest.planes: the phantom cannot make {', '.join(unknown)}; use a subset of {', '.join(phantom.PLANES)}"
         )
     return [
-        PhantomItem(f"{plane}_{i:05d}", f"patient_{i:05d}", plane, i, seed)
+        PhantomItem(f"{plane}_{i:05d}", f"patient_{i:05d}", plane, i, seed, scanner)
         for plane in planes
         for i in range(images_per_plane)
     ]

@@ -26,6 +26,8 @@ class Gain:
     headroom_db: float  # how far below white the 90th percentile of the image sits (the operator's gain)
     dynamic_range_db: float  # log-compression window
     noise_db: float  # electronic noise floor relative to a unit scatterer
+    clutter_db: float  # side-lobe clutter: echo power spread sideways, relative to its source
+    reverberation_db: float  # a second bounce between an interface and the probe face, at twice its depth
 
 
 def gaussian_kernel(sigma_samples: float) -> np.ndarray:
@@ -73,13 +75,34 @@ def envelope(
     return cv2.magnitude(np.ascontiguousarray(field[..., 0]), np.ascontiguousarray(field[..., 1]))
 
 
+def clutter_power(env: np.ndarray, probe: ConvexProbe, grid: PolarGrid, gain: Gain) -> np.ndarray:
+    """Incoherent haze over the image: side lobes smear every echo a few degrees sideways and a
+    few mm along the beam, and near-field reverberation repeats shallow echoes at twice their
+    depth. Computed on an 8x coarser grid: the haze is smooth."""
+    power = env * env
+    small = cv2.resize(power, (max(4, power.shape[1] // 8), max(4, power.shape[0] // 8)), interpolation=cv2.INTER_AREA)
+    # The bounce seen at depth d comes from the interface at d / 2 and has travelled as far as an
+    # echo from d: the extra way down and back attenuates it like tissue.
+    echoes = small[np.arange(small.shape[0]) // 2]
+    half_depth_cm = np.linspace(0, float(grid.depth_mm[-1]), small.shape[0], dtype=np.float32) / 20
+    extra_db = gain.reverberation_db - 2 * _TISSUE_ATTENUATION * probe.center_mhz * half_depth_cm
+    source = (
+        small * np.float32(10 ** (gain.clutter_db / 10)) + echoes * np.power(np.float32(10), extra_db / 10)[:, None]
+    )
+    lateral = math.radians(3.0) / (grid.dtheta * 8)
+    axial = 3.0 / (grid.dz * 8)
+    haze = cv2.GaussianBlur(source, (0, 0), sigmaX=max(lateral, 0.5), sigmaY=max(axial, 0.5))
+    return cv2.resize(haze, (power.shape[1], power.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
 def log_compress(
     env: np.ndarray, probe: ConvexProbe, grid: PolarGrid, gain: Gain, rng: np.random.Generator
 ) -> np.ndarray:
-    """Add the noise floor, apply time-gain compensation and map the dynamic range to uint8."""
-    noise = np.float32(10 ** (gain.noise_db / 20) * math.sqrt(0.5))
-    re = env + noise * rng.standard_normal(env.shape, dtype=np.float32)
-    im = noise * rng.standard_normal(env.shape, dtype=np.float32)
+    """Add clutter and the noise floor, apply time-gain compensation and map the dynamic range to uint8."""
+    floor = np.float32(10 ** (gain.noise_db / 10))
+    sigma = np.sqrt((clutter_power(env, probe, grid, gain) + floor) * np.float32(0.5))
+    re = env + sigma * rng.standard_normal(env.shape, dtype=np.float32)
+    im = sigma * rng.standard_normal(env.shape, dtype=np.float32)
     detected = cv2.magnitude(re, im)
     tgc_db = gain.tgc_fraction * 2 * _TISSUE_ATTENUATION * probe.center_mhz * grid.depth_mm / 10
     detected *= np.power(np.float32(10), tgc_db / 20).astype(np.float32)[:, None]

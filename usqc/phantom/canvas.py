@@ -55,9 +55,9 @@ class Canvas:
     def polygon(self, points, tissue: Tissue) -> None:
         cv2.fillPoly(self.labels, [self._px(points)], int(tissue), cv2.LINE_8, _SHIFT)
 
-    def polyline(self, points, tissue: Tissue, thickness_mm: float) -> None:
+    def polyline(self, points, tissue: Tissue, thickness_mm: float, closed: bool = False) -> None:
         thick = max(1, int(round(thickness_mm / self.mm_per_px)))
-        cv2.polylines(self.labels, [self._px(points)], False, int(tissue), thick, cv2.LINE_8, _SHIFT)
+        cv2.polylines(self.labels, [self._px(points)], closed, int(tissue), thick, cv2.LINE_8, _SHIFT)
 
     def sample(self, x: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Labels at world points (nearest neighbour); outside the canvas: the border label."""
@@ -93,8 +93,8 @@ class Pose:
     def polygon(self, canvas: Canvas, local, tissue: Tissue) -> None:
         canvas.polygon(self.points(local), tissue)
 
-    def polyline(self, canvas: Canvas, local, tissue: Tissue, thickness_mm: float) -> None:
-        canvas.polyline(self.points(local), tissue, thickness_mm * self.scale)
+    def polyline(self, canvas: Canvas, local, tissue: Tissue, thickness_mm: float, closed: bool = False) -> None:
+        canvas.polyline(self.points(local), tissue, thickness_mm * self.scale, closed)
 
 
 def ellipse_points(
@@ -103,3 +103,31 @@ def ellipse_points(
     """Points of an axis-aligned elliptical arc from angle t0 to t1 (radians), local frame."""
     t = np.linspace(t0, t1, n)
     return np.stack([cx + a * np.cos(t), cz + b * np.sin(t)], axis=1)
+
+
+def smooth(points, closed: bool, iterations: int = 3) -> np.ndarray:
+    """Chaikin corner cutting: a polygon's corners rounded into a smooth curve (open curves keep
+    their end points)."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    for _ in range(iterations):
+        q = np.roll(p, -1, axis=0) if closed else p[1:]
+        a, b = (p if closed else p[:-1]), q
+        cut = np.empty((2 * len(a), 2))
+        cut[0::2], cut[1::2] = 0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b
+        p = cut if closed else np.vstack([p[:1], cut, p[-1:]])
+    return p
+
+
+class Contour:
+    """A closed, smoothly deformed ellipse: low-order Fourier wobble of the radius, the same shape
+    at every size so that nested layers (scalp, skull, brain) stay nested."""
+
+    def __init__(self, rng: np.random.Generator, amplitude: float = 0.04, orders: int = 4):
+        self.k = np.arange(2, 2 + orders)
+        self.amp = amplitude * rng.uniform(0.3, 1.0, orders) / (self.k - 1)
+        self.phase = rng.uniform(0, 2 * math.pi, orders)
+
+    def points(self, a: float, b: float, center=(0.0, 0.0), n: int = 72) -> np.ndarray:
+        t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+        r = 1 + (self.amp[:, None] * np.cos(self.k[:, None] * t + self.phase[:, None])).sum(axis=0)
+        return np.stack([center[0] + a * r * np.cos(t), center[1] + b * r * np.sin(t)], axis=1)

@@ -33,7 +33,7 @@ class Tissue(IntEnum):
 
 #                           echogenicity, attenuation dB/cm/MHz
 PROPERTIES = {
-    Tissue.AMNIOTIC_FLUID: (1e-6, 0.002),
+    Tissue.AMNIOTIC_FLUID: (4e-5, 0.002),  # low-level echoes: cells, vernix
     Tissue.COELOMIC_FLUID: (3e-4, 0.01),
     Tissue.FAT: (0.12, 0.6),
     Tissue.MUSCLE: (0.25, 1.0),
@@ -42,7 +42,7 @@ PROPERTIES = {
     Tissue.SOFT_TISSUE: (0.35, 0.5),
     Tissue.BRAIN: (0.06, 0.4),
     Tissue.THALAMUS: (0.025, 0.4),
-    Tissue.CSF: (2e-6, 0.01),
+    Tissue.CSF: (4e-5, 0.01),
     Tissue.CHOROID: (1.5, 0.6),
     Tissue.MEMBRANE: (4.0, 0.5),
     Tissue.SKIN: (3.0, 0.8),
