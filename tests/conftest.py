@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,6 +15,16 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 SCANNER = yaml.safe_load((REPO / "params.yaml").read_text())["ingest"]["phantom"]["scanner"]
+
+
+def whole_sector_scanner():
+    """Phantom settings that show the whole sector (no zoom: the anatomy fills a twentieth of the
+    width, so the window is never narrower than the sector), with no on-screen text, stored
+    losslessly: for tests of what lies outside the sector."""
+    from usqc.phantom import DEFAULT_SCANNER
+
+    return dataclasses.replace(DEFAULT_SCANNER, fill=(0.05, 0.05), annotation_share=0.0, jpeg_quality=(100.0, 100.0))
+
 
 TINY_PARAMS = {
     "base": {"seed": 7, "clean_size": 96, "image_size": 72},

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.conftest import run_stage, save_png, write_params
+from tests.conftest import run_stage, save_png, whole_sector_scanner, write_params
 from tests.dicom_files import copy_shipped, shipped, write_dicom
 from usqc import dataset, phantom
 from usqc.dicomio import header, read_dicom_gray
@@ -233,7 +233,7 @@ def test_no_patient_detail_or_path_reaches_any_output(tmp_path):
 def test_fov_mask_blanks_burned_in_text_outside_the_sector(plane):
     kept = []
     for index in range(4):
-        image = phantom.generate(plane, index, seed=1)
+        image = phantom.generate(plane, index, seed=1, scanner=whole_sector_scanner())
         stamped = image.copy()
         cv2.putText(stamped, "DOE J", (2, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 255, 1)
         cv2.putText(stamped, "GA 12w3d", (262, 222), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 220, 1)
