@@ -36,7 +36,7 @@ from usqc import phantom
 from usqc.imageio import read_gray
 from usqc.ingest import clean_pixels
 from usqc.real_sample import real_part
-from usqc.realism import IMAGE_FEATURES, image_features, patch_features, patches_in_fov
+from usqc.realism import IMAGE_FEATURES, view_features
 
 CLEAN_SIZE = 224
 
@@ -57,9 +57,9 @@ def real_views(folder: Path, part: str) -> tuple[list[np.ndarray], list[str]]:
     return [clean_pixels(read_gray(p), CLEAN_SIZE) for p in paths], subjects
 
 
-def samples(views: list, groups: list, is_real: int, per_view) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels (1 = real) and groups, `per_view` giving a (k, features) array per view."""
-    rows = [np.atleast_2d(per_view(v)) for v in views]
+def samples(rows: list[np.ndarray], groups: list, is_real: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels (1 = real) and groups from one (k, features) array per view."""
+    rows = [np.atleast_2d(r) for r in rows]
     x = np.concatenate(rows)
     g = np.concatenate([[group] * len(r) for group, r in zip(groups, rows, strict=True)])
     return x, np.full(len(x), is_real), g
@@ -130,17 +130,24 @@ def main() -> None:
 
     fake_groups = [f"phantom_{i}" for i in range(args.images)]  # HC18 groups are subject numbers
     results: dict = {"images": {"phantom": [len(fake_fit), len(fake_test)], "real": [len(real_fit), len(real_test)]}}
-    for test_name, per_view in (
-        ("patch", lambda v: patch_features(patches_in_fov(v))),
-        ("image", image_features),
-    ):
-        fit = (samples(real_fit, real_fit_groups, 1, per_view), samples(fake_fit, fake_groups, 0, per_view))
-        test = (samples(real_test, real_test_groups, 1, per_view), samples(fake_test, fake_groups, 0, per_view))
+    # (patch features, image features) of every view, computed once
+    real_fit_f, real_test_f, fake_fit_f, fake_test_f = (
+        [view_features(v) for v in views] for views in (real_fit, real_test, fake_fit, fake_test)
+    )
+    for k, test_name in enumerate(("patch", "image")):
+        fit = (
+            samples([f[k] for f in real_fit_f], real_fit_groups, 1),
+            samples([f[k] for f in fake_fit_f], fake_groups, 0),
+        )
+        test = (
+            samples([f[k] for f in real_test_f], real_test_groups, 1),
+            samples([f[k] for f in fake_test_f], fake_groups, 0),
+        )
         stack = [tuple(np.concatenate(parts) for parts in zip(*pair, strict=True)) for pair in (fit, test)]
         results[test_name] = two_sample(stack[0], stack[1], args.seed)
         results[test_name]["samples"] = [int(len(stack[0][0])), int(len(stack[1][0]))]
-    real_stats = np.array([image_features(v) for v in real_fit + real_test])
-    fake_stats = np.array([image_features(v) for v in fake_fit + fake_test])
+    real_stats = np.array([f[1] for f in real_fit_f + real_test_f])
+    fake_stats = np.array([f[1] for f in fake_fit_f + fake_test_f])
     results["image_medians"] = {
         name: {
             "phantom": round(float(np.median(fake_stats[:, k])), 4),

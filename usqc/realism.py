@@ -38,10 +38,10 @@ IMAGE_FEATURES = (
 )
 
 
-def patches_in_fov(view: np.ndarray, size: int = PATCH) -> np.ndarray:
+def patches_in_fov(view: np.ndarray, fov: np.ndarray | None = None, size: int = PATCH) -> np.ndarray:
     """The non-overlapping `size` x `size` patches of a grid centred on the view that lie wholly
-    inside its field of view, as float32 (n, size, size)."""
-    fov = field_of_view(view)
+    inside its field of view (found if not given), as float32 (n, size, size)."""
+    fov = field_of_view(view) if fov is None else fov
     rows, cols = (np.arange((n % size) // 2, n - size + 1, size) for n in view.shape)
     kept = [view[r : r + size, c : c + size] for r in rows for c in cols if fov[r : r + size, c : c + size].all()]
     return np.asarray(kept, dtype=np.float32).reshape(-1, size, size)
@@ -72,6 +72,12 @@ def patch_features(patches: np.ndarray) -> np.ndarray:
     return np.stack([mean / 255, std / 255, skew, kurtosis, *autocorr, gradient, dark], axis=1).astype(np.float32)
 
 
+def view_features(view: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Patch features (k, len(PATCH_FEATURES)) and image features of one view, its field of view found once."""
+    fov = field_of_view(view)
+    return patch_features(patches_in_fov(view, fov)), image_features(view, fov)
+
+
 def grain_px(view: np.ndarray, fov: np.ndarray, max_lag: int = 12) -> float:
     """Speckle grain: the lag (px, interpolated) at which the horizontal autocorrelation inside
     the field of view falls to 0.5."""
@@ -92,9 +98,9 @@ def grain_px(view: np.ndarray, fov: np.ndarray, max_lag: int = 12) -> float:
     return float(max_lag)
 
 
-def image_features(view: np.ndarray) -> np.ndarray:
-    """(len(IMAGE_FEATURES),) whole field-of-view statistics of a uint8 view."""
-    fov = field_of_view(view)
+def image_features(view: np.ndarray, fov: np.ndarray | None = None) -> np.ndarray:
+    """(len(IMAGE_FEATURES),) whole field-of-view statistics of a uint8 view (field of view found if not given)."""
+    fov = field_of_view(view) if fov is None else fov
     pixels = view[fov].astype(np.float32)
     x = view.astype(np.float32)
     gx, gy = np.diff(x, axis=1), np.diff(x, axis=0)
