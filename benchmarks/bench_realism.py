@@ -83,7 +83,7 @@ def plane_share(model_path: Path, views: list[np.ndarray], planes: list[str]) ->
     """Share of `views` the plane classifier calls each plane; None without a trained model."""
     if not model_path.is_file():
         return None
-    import usqc.quiet_tf  # noqa: F401
+    import usqc.quiet_start  # noqa: F401
 
     # isort: split
     import keras

@@ -18,8 +18,9 @@ import time
 import keras
 import numpy as np
 
+from usqc.backend import make_deterministic
 from usqc.models import build
-from usqc.training import fit, make_deterministic, recalibrate
+from usqc.training import fit, recalibrate
 
 
 class EpochClock(keras.callbacks.Callback):

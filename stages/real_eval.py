@@ -33,9 +33,10 @@ def main() -> None:
     p = params.load(args.params, "base", "ssim_eval", "real_eval")
     base, levels_cfg, cfg = p["base"], p["ssim_eval"], p["real_eval"]
     # TensorFlow loads only once the params are valid: a mistyped key fails at once.
-    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+    import usqc.quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
 
     # isort: split
+    from usqc.backend import make_deterministic
     from usqc.calibration import predict_guarded
     from usqc.corrupted_sets import originals_at
     from usqc.imageio import read_gray
@@ -51,7 +52,6 @@ def main() -> None:
     from usqc.real_sample import real_part
     from usqc.scorers import load_scorers
     from usqc.ssim_eval import curve, evaluate
-    from usqc.training import make_deterministic
 
     limits = sweep_limits(args.sweep_metrics, args.sweep_plots, levels_cfg.flat_tolerance)
     thresholds = {name: t for name, (t, _) in limits.items()}

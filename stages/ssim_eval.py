@@ -35,16 +35,16 @@ def main() -> None:
     if not test.size:
         raise UsqcError(f"{args.clean} has no test images; raise ingest.test_fraction")
     # TensorFlow loads only once params and inputs are valid: a mistyped key fails at once.
-    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+    import usqc.quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
 
     # isort: split
+    from usqc.backend import make_deterministic
     from usqc.corrupted_sets import originals_at
     from usqc.figures import accuracy_ssim_figure
     from usqc.label_rule import eval_intensities, sweep_limits
     from usqc.saliency import saliency_panel
     from usqc.scorers import load_scorers
     from usqc.ssim_eval import curve, evaluate, example_images, summary
-    from usqc.training import make_deterministic
 
     clean = dataset.open_images(args.clean)[test]
     originals = originals_at(clean, base.image_size)

@@ -28,16 +28,17 @@ def main() -> None:
     base, cfg = p["base"], p["threshold_sweep"]
     manifest = dataset.require(args.clean, "ingest")
     # TensorFlow loads only once the params are valid: a mistyped key fails at once.
-    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+    import usqc.quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
 
     # isort: split
+    from usqc.backend import make_deterministic
     from usqc.corrupted_sets import originals_at
     from usqc.figures import sweep_figures
     from usqc.models import build
     from usqc.saved_models import save_model
     from usqc.split import hold_out
     from usqc.threshold_sweep import sweep_all, sweep_metrics
-    from usqc.training import fit, make_deterministic, predict
+    from usqc.training import fit, predict
 
     make_deterministic(base.seed)
     planes = list(dict.fromkeys(manifest["plane"]))

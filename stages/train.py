@@ -35,19 +35,20 @@ def main() -> None:
             f"{args.data} holds {images.shape[1]} px images but base.image_size is {base.image_size}; rerun corrupt"
         )
     # TensorFlow loads only once params and inputs are valid: a mistyped key fails at once.
-    import usqc.quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
+    import usqc.quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
 
     # isort: split
     from dvclive import Live
     from dvclive.keras import DVCLiveCallback
 
+    from usqc.backend import distribution_for
     from usqc.calibration import calibrate
     from usqc.evaluation import confusion, prediction_table, report
     from usqc.figures import confusion_figure
     from usqc.models import build
     from usqc.saved_models import save_model
     from usqc.split import hold_out
-    from usqc.training import fit, strategy_for
+    from usqc.training import fit
 
     classes = list(corruptions.LABELS)
     labels = manifest["label"].map(classes.index).to_numpy()
@@ -56,17 +57,17 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
 
-    strategy = strategy_for(cfg.distribute, cfg.precision, base.seed)
+    distribution = distribution_for(cfg.distribute, cfg.precision, base.seed)
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         plots.mkdir()
         live = Live(str(plots / "live"), dvcyaml=False, save_dvc_exp=False, report=None)
-        with strategy.scope():
+        with distribution.scope():
             model = build(cfg.arch, base.image_size, len(classes), cfg.weights, param_key=f"{args.section}.weights")
             started = time.perf_counter()
             history = fit(
                 model, images, labels, fit_rows, val_rows,
                 epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=base.seed,
-                patience=cfg.early_stopping_patience, callbacks=[DVCLiveCallback(live=live)],
+                patience=cfg.early_stopping_patience, callbacks=[DVCLiveCallback(live=live)], distribution=distribution,
             )  # fmt: skip
             seconds = time.perf_counter() - started
         live.end()

@@ -13,6 +13,7 @@ from tests.conftest import save_png
 from tests.dicom_files import write_dicom
 from usqc import corruptions as C
 from usqc import phantom
+from usqc.backend import make_deterministic
 from usqc.calibration import calibrate
 from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view
 from usqc.cli import main
@@ -22,7 +23,7 @@ from usqc.imageio import resize_square
 from usqc.models import build
 from usqc.params import ThesisSampling
 from usqc.saved_models import load_classifier, save_model
-from usqc.training import fit, make_deterministic
+from usqc.training import fit
 
 SIZE = 32
 

@@ -1,4 +1,5 @@
-"""The training stages' multi-device path (distribute: all), run over two logical CPU devices."""
+"""The training stages' multi-device path (distribute: all), run over two CPU devices: TensorFlow's
+MirroredStrategy over two logical devices, JAX's DataParallel over two host-platform devices."""
 
 import json
 import os
@@ -7,20 +8,23 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SCRIPT = Path(__file__).with_name("two_devices.py")
 
 
-def run_two_devices(precision: str) -> dict:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def run_two_devices(precision: str, backend: str = "tensorflow") -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": backend,
+           "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}  # fmt: skip
     done = subprocess.run([sys.executable, str(SCRIPT), precision], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_two_replicas_train_like_one_device_and_the_saved_model_predicts_the_same():
-    result = run_two_devices("float32")
-    assert result["replicas"] == 2 and len(set(result["devices"])) == 2
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_two_replicas_train_like_one_device_and_the_saved_model_predicts_the_same(backend):
+    result = run_two_devices("float32", backend)
+    assert result["backend"] == backend and result["replicas"] == 2 and len(set(result["devices"])) == 2
     assert result["compute_dtype"] == "float32"
     # Same weights, same images: the two half-batch gradients summed differ from the whole-batch
     # gradient only by float32 rounding order (~1e-7 relative per op), over three Adam steps.

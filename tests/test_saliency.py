@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 
+from usqc.model_input import as_model_input
 from usqc.models import build
 from usqc.saliency import class_logits, gradient_saliency
-from usqc.tfdata import as_model_input
 
 
 def left_half_model(size: int = 16) -> keras.Model:

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from usqc.errors import UsqcError
+from usqc.model_input import as_model_input
 from usqc.models import build
 from usqc.saved_models import load_classifier, save_model
-from usqc.tfdata import as_model_input
 
 
 def test_same_weights_give_the_same_bytes_and_the_same_predictions(tmp_path):

@@ -22,7 +22,7 @@ from keras import layers, ops
 from scipy.optimize import minimize_scalar
 
 from usqc import guard, streams
-from usqc.tfdata import predict_rows
+from usqc.model_input import predict_rows
 
 log = logging.getLogger(__name__)
 GUARD, LOGITS, FEATURES, PROBABILITIES = "domain_guard", "logits", "features", "probabilities"

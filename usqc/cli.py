@@ -51,7 +51,7 @@ def _corrupt(args: argparse.Namespace) -> None:
 
 
 def _clean(args: argparse.Namespace) -> None:
-    from usqc import quiet_tf  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
+    from usqc import quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
 
     # isort: split
     from usqc import clean

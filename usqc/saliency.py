@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from usqc.backend import input_gradients
 from usqc.calibration import LOGITS
 from usqc.corruptions import LABELS
 from usqc.figures import saliency_figure
-from usqc.tfdata import as_model_input
+from usqc.model_input import as_model_input
 from usqc.training import predict
 
 
@@ -27,13 +27,7 @@ def gradient_saliency(model: keras.Model, images: np.ndarray, class_ids: np.ndar
     The model sees the gray image in three identical channels, so the gradient with respect to a
     gray pixel is the sum over channels.
     """
-    scores_of = class_logits(model)
-    x = tf.convert_to_tensor(as_model_input(tf.convert_to_tensor(images)))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        scores = scores_of(x, training=False)
-        chosen = tf.gather(scores, tf.convert_to_tensor(class_ids, dtype=tf.int32), batch_dims=1)
-    maps = np.abs(tape.gradient(chosen, x).numpy().sum(axis=-1))
+    maps = np.abs(input_gradients(class_logits(model), as_model_input(images), class_ids).sum(axis=-1))
     peak = maps.reshape(len(maps), -1).max(axis=1)
     return maps / np.where(peak > 0, peak, 1)[:, None, None]
 

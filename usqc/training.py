@@ -1,27 +1,17 @@
-"""Training and inference helpers shared by the classifier stages (CPU-deterministic by default)."""
+"""Training and inference helpers shared by the classifier stages, on any supported Keras backend
+(usqc.backend); CPU-deterministic by default."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from usqc import streams
+from usqc import backend, streams
+from usqc.backend import Distribution
+from usqc.model_input import ImageBatches, as_model_input, batches_of, epoch_batches, predict_rows
 from usqc.models import recalibrate_batchnorm
-from usqc.tfdata import image_dataset, predict_rows
 
 RECALIBRATION_IMAGES = 1024
-
-
-def seed_weights(seed: int) -> None:
-    """Seeds Python, NumPy and TF (weight initialisation, dropout) from stream (seed, "weights")."""
-    keras.utils.set_random_seed(streams.integer(seed, "weights"))
-
-
-def make_deterministic(seed: int) -> None:
-    """Same seed, same CPU, same weights: seeds the weights and asks TF for deterministic ops."""
-    seed_weights(seed)
-    tf.config.experimental.enable_op_determinism()
 
 
 def plane_augmentation(seed: int) -> keras.Sequential:
@@ -35,27 +25,6 @@ def plane_augmentation(seed: int) -> keras.Sequential:
         ],
         name="plane_augmentation",
     )
-
-
-def strategy_for(distribute: str, precision: str, seed: int) -> tf.distribute.Strategy:
-    """The training strategy and the global dtype policy for `train_*.distribute` and `.precision`.
-
-    distribute: auto = MirroredStrategy over every GPU if there is one, else one device; off = one
-    device; all = MirroredStrategy over every device (the GPUs, else the CPU's logical devices:
-    how CI runs this path without a GPU). One node only: see the README's "On a GPU box".
-    precision: auto = mixed_float16 on GPUs, float32 elsewhere; or a Keras dtype policy name.
-    Ops are deterministic except on GPUs, where speed comes first (and results differ from the CPU).
-    """
-    gpus = tf.config.list_logical_devices("GPU")
-    policy = precision if precision != "auto" else "mixed_float16" if gpus else "float32"
-    keras.mixed_precision.set_global_policy(policy)
-    if gpus:
-        seed_weights(seed)
-    else:
-        make_deterministic(seed)
-    if distribute == "all" or (distribute == "auto" and gpus):
-        return tf.distribute.MirroredStrategy([d.name for d in gpus or tf.config.list_logical_devices("CPU")])
-    return tf.distribute.get_strategy()
 
 
 def fit(
@@ -72,6 +41,7 @@ def fit(
     augment: bool = False,
     patience: int = 0,
     callbacks: list | None = None,
+    distribution: Distribution | None = None,
 ) -> keras.callbacks.History:
     """Adam + sparse cross-entropy on `train_rows`, then BatchNorm recalibration. With `patience`,
     early stopping on the validation loss of `val_rows` (else no validation pass: the stages score
@@ -80,29 +50,50 @@ def fit(
     augment: random mirroring, rotation (±18°), shift and zoom (±10 %) of training images. Label-
     preserving for standard planes (a fetus may face either way, the probe sit a little aside);
     not for the corruption classes, whose labels are about geometry and texture.
+    distribution: where `model` was built (usqc.backend.distribution_for); one device if None.
     """
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    train = image_dataset(images, labels, train_rows, batch_size, shuffle_seed=streams.integer(seed, "shuffle"))
-    if augment:
-        jitter = plane_augmentation(seed)
-        train = train.map(lambda x, y: (jitter(x, training=True), y))
+    distribution = distribution or Distribution(1, ())
+    compile_args = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
+    trainer, steps = model, None
+    if backend.name() == "tensorflow":
+        from usqc.tfdata import image_dataset
+
+        train = image_dataset(images, labels, train_rows, batch_size, shuffle_seed=streams.integer(seed, "shuffle"))
+        if augment:
+            jitter = plane_augmentation(seed)
+            train = train.map(lambda x, y: (jitter(x, training=True), y))
+    else:
+        batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
+        train = ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
+        steps = len(batches) // epochs  # one sequence over all epochs: the order cannot race the epoch hooks
+        if augment:  # in the trained graph, not the saved model: random layers are identities in inference
+            trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
+            trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
     val, callbacks = None, list(callbacks or [])
     if patience and len(val_rows):
-        val = image_dataset(images, labels, val_rows, batch_size)
+        val = validation_batches(images, labels, val_rows, batch_size, distribution)
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
-    history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=2)
+    history = trainer.fit(train, validation_data=val, epochs=epochs, steps_per_epoch=steps, shuffle=False,
+                          callbacks=callbacks, verbose=2)  # fmt: skip
     recalibrate(model, images, train_rows, batch_size, seed)
     return history
 
 
+def validation_batches(images, labels, rows, batch_size: int, distribution: Distribution):
+    if backend.name() == "tensorflow":
+        from usqc.tfdata import image_dataset
+
+        return image_dataset(images, labels, rows, batch_size)
+    batches = batches_of(np.asarray(rows), batch_size, distribution.replicas)
+    return ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
+
+
 def recalibrate(model: keras.Model, images: np.ndarray, train_rows: np.ndarray, batch_size: int, seed: int) -> None:
     """BatchNorm statistics re-estimated on a seeded sample of the training rows, in one compiled graph."""
-    batches = image_dataset(images, None, recalibration_rows(train_rows, seed), batch_size)
-    recalibrate_batchnorm(model, batches, tf.function(lambda x: model(x, training=True), reduce_retracing=True))
+    rows = recalibration_rows(train_rows, seed)
+    batches = (as_model_input(images[batch]) for batch in batches_of(rows, batch_size))
+    recalibrate_batchnorm(model, batches, backend.training_forward(model))
 
 
 def recalibration_rows(train_rows: np.ndarray, seed: int) -> np.ndarray:
