@@ -3,7 +3,7 @@
     python benchmarks/bench_train.py [--arch xception] [--images 1024] [--epochs 2] [--size 72]
 
 Baseline: `model.fit` on float32 arrays already in memory, no validation, nothing after it.
-Then `usqc.training.fit` as the training stages call it (tf.data over the uint8 array, validation
+Then `usqc.training.fit` as the training stages call it (a Keras PyDataset over the uint8 array, validation
 on 15 % more images, BatchNorm recalibration). Prints each one's images/s counted the way the
 stages count them (fit images x epochs / whole call), the steady-state epoch rate, and the
 fixed costs: first-epoch tracing, validation, the BatchNorm pass. Random images: the rates do

@@ -4,7 +4,8 @@
 # Table 7's level counts (6 below each threshold, 7 from it up). Training copies follow the default
 # label rule (drawn from the sweep's thresholds); the thesis' blur radii are set for label_rule thesis.
 # For a GPU box (see the README's "On a GPU box"); the training stages then use mixed precision
-# and every GPU of the machine.
+# and every GPU of the machine. KERAS_BACKEND=jax runs it on JAX, across hosts with the
+# KERAS_DISTRIBUTION_* variables (README "Backends and scale").
 # ImageNet weights download through Keras; offline, place the two *_notop.h5 files under
 # ~/.keras/models/ first.
 #

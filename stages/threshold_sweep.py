@@ -31,6 +31,7 @@ def main() -> None:
     import usqc.quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines out of the log)
 
     # isort: split
+    from usqc import backend
     from usqc.backend import make_deterministic
     from usqc.corrupted_sets import originals_at
     from usqc.figures import sweep_figures
@@ -66,7 +67,10 @@ def main() -> None:
     for name, found_c in found.items():
         log.info("%s: threshold %s (%s)", name, found_c["floor"], corruptions.REGISTRY[name].unit)
     train_accuracy = float(history.history["accuracy"][-1])
-    metrics_data = sweep_metrics(cfg, planes, clean_correct, val_accuracy, train_accuracy, found)
+    metrics_data = {
+        **sweep_metrics(cfg, planes, clean_correct, val_accuracy, train_accuracy, found),
+        "backend": backend.name(),
+    }
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         save_model(model, model_path)
         write_json(metrics_path, metrics_data)

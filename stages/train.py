@@ -39,12 +39,13 @@ def main() -> None:
 
     # isort: split
     from dvclive import Live
-    from dvclive.keras import DVCLiveCallback
 
+    from usqc import backend
     from usqc.backend import distribution_for
     from usqc.calibration import calibrate
     from usqc.evaluation import confusion, prediction_table, report
     from usqc.figures import confusion_figure
+    from usqc.live import LiveMetrics
     from usqc.models import build
     from usqc.saved_models import save_model
     from usqc.split import hold_out
@@ -67,7 +68,7 @@ def main() -> None:
             history = fit(
                 model, images, labels, fit_rows, val_rows,
                 epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=base.seed,
-                patience=cfg.early_stopping_patience, callbacks=[DVCLiveCallback(live=live)], distribution=distribution,
+                patience=cfg.early_stopping_patience, callbacks=[LiveMetrics(live)], distribution=distribution,
             )  # fmt: skip
             seconds = time.perf_counter() - started
         live.end()
@@ -79,6 +80,7 @@ def main() -> None:
         epochs_run = len(history.history["loss"])
         metrics = {
             "test": report(labels[test], predicted, classes),
+            "backend": backend.name(),
             "epochs": epochs_run,
             "train_images": int(len(fit_rows)),
             "final_train_accuracy": float(history.history["accuracy"][-1]),

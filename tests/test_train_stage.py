@@ -1,14 +1,13 @@
 """train_vgg16 / train_xception on 16 tiny images: files, keys, determinism, the input pipeline."""
 
 import json
+import os
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import run_stage, run_stages, write_params
+from tests.conftest import REPO, run_stage, run_stages, write_params
 from usqc.saved_models import load_classifier
-from usqc.tfdata import image_dataset
 
 REPORT_KEYS = {"accuracy", "macro_avg", "weighted_avg", "per_class"}
 
@@ -33,10 +32,16 @@ def corrupted(tmp_path_factory):
     return root
 
 
-def _train(root, arch, out, backend="tensorflow"):
+def _train(root, arch, out, backend="tensorflow", without_tensorflow=False):
     args = ("--section", f"train_{arch}", "--model", f"{out}/{arch}.keras", "--metrics", f"{out}/{arch}.json",
             "--plots", f"{out}/plots_{arch}")  # fmt: skip
-    result = run_stage("train", *args, cwd=root, env={"KERAS_BACKEND": backend})
+    env = {"KERAS_BACKEND": backend}
+    if without_tensorflow:  # a box with JAX only: a tensorflow package that fails to import shadows the real one
+        fake = root / out / "site" / "tensorflow"
+        fake.mkdir(parents=True)
+        (fake / "__init__.py").write_text("raise ImportError('no TensorFlow on this box')\n")
+        env["PYTHONPATH"] = f"{fake.parent}{os.pathsep}{REPO}"
+    result = run_stage("train", *args, cwd=root, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads((root / out / f"{arch}.json").read_text())
 
@@ -62,20 +67,9 @@ def test_one_epoch_on_tiny_images_writes_model_metrics_curves_and_confusion(corr
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_same_seed_same_metrics_on_cpu(corrupted, backend):
-    first, second = (
-        _train(corrupted, "vgg16", f"a_{backend}", backend),
-        _train(corrupted, "vgg16", f"b_{backend}", backend),
-    )
+    first = _train(corrupted, "vgg16", f"a_{backend}", backend)
+    # JAX's second run without TensorFlow installed: the JAX path never needs it, and gives the same
+    second = _train(corrupted, "vgg16", f"b_{backend}", backend, without_tensorflow=backend == "jax")
+    assert first["backend"] == second["backend"] == backend
     for key in ("test", "final_train_accuracy", "final_validation_accuracy", "calibration"):
         assert first[key] == second[key]
-
-
-def test_pipeline_yields_three_channel_floats_in_the_given_order():
-    images = np.arange(5 * 4 * 4, dtype=np.uint8).reshape(5, 4, 4)
-    labels = np.array([0, 1, 2, 3, 0])
-    batches = list(image_dataset(images, labels, np.array([4, 2, 0, 1]), batch_size=3))
-    x, y = batches[0]
-    assert x.shape == (3, 4, 4, 3) and x.dtype.name == "float32" and y.numpy().tolist() == [0, 2, 0]
-    np.testing.assert_array_equal(x.numpy()[0, ..., 2], images[4].astype("float32"))
-    shuffled = [int(v) for _, yb in image_dataset(images, labels, np.arange(5), 5, shuffle_seed=1) for v in yb]
-    assert sorted(shuffled) == sorted(labels.tolist())

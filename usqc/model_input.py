@@ -23,9 +23,7 @@ def predict_rows(model, images: np.ndarray, rows: np.ndarray, batch_size: int):
     give every replica the whole batch and return each row once per replica)."""
     strategy = getattr(model, "distribute_strategy", None)
     if strategy is not None and strategy.num_replicas_in_sync > 1:
-        from usqc.tfdata import image_dataset
-
-        return model.predict(image_dataset(images, None, rows, batch_size), verbose=0)
+        return model.predict(ImageBatches(images, None, batches_of(rows, batch_size)), verbose=0)
     parts = [
         model.predict_on_batch(as_model_input(images[rows[start : start + batch_size]]))
         for start in range(0, len(rows), batch_size)

@@ -11,6 +11,7 @@ imports it to seed it too.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -29,7 +30,8 @@ def import_keras_quietly() -> None:
             import keras  # imports the backend
 
             if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
-                import tensorflow  # noqa: F401
+                with contextlib.suppress(ImportError):  # a broken install: Keras then treats it as absent
+                    import tensorflow  # noqa: F401
         except BaseException:
             _restore(saved)
             capture.seek(0)

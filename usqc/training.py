@@ -53,40 +53,23 @@ def fit(
     distribution: where `model` was built (usqc.backend.distribution_for); one device if None.
     """
     distribution = distribution or Distribution(1, ())
-    compile_args = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
-    trainer, steps = model, None
-    if backend.name() == "tensorflow":
-        from usqc.tfdata import image_dataset
-
-        train = image_dataset(images, labels, train_rows, batch_size, shuffle_seed=streams.integer(seed, "shuffle"))
-        if augment:
-            jitter = plane_augmentation(seed)
-            train = train.map(lambda x, y: (jitter(x, training=True), y))
-    else:
-        batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
-        train = ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
-        steps = len(batches) // epochs  # one sequence over all epochs: the order cannot race the epoch hooks
-        if augment:  # in the trained graph, not the saved model: random layers are identities in inference
-            trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
-            trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
+    trainer = model
+    if augment:  # in the trained graph, not in the saved model (random layers are identities in inference)
+        trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
+    trainer.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
+    train = ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
     val, callbacks = None, list(callbacks or [])
     if patience and len(val_rows):
-        val = validation_batches(images, labels, val_rows, batch_size, distribution)
+        val_batches = batches_of(np.asarray(val_rows), batch_size, distribution.replicas)
+        val = ImageBatches(images, labels, val_batches, distribution.process_index, distribution.process_count)
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
-    history = trainer.fit(train, validation_data=val, epochs=epochs, steps_per_epoch=steps, shuffle=False,
-                          callbacks=callbacks, verbose=2)  # fmt: skip
+    # One sequence over all epochs (steps_per_epoch cuts it): Keras starts reading the next epoch
+    # before the epoch hooks run, so an order reset in on_epoch_end could race it.
+    history = trainer.fit(train, validation_data=val, epochs=epochs, steps_per_epoch=len(batches) // epochs,
+                          shuffle=False, callbacks=callbacks, verbose=2)  # fmt: skip
     recalibrate(model, images, train_rows, batch_size, seed)
     return history
-
-
-def validation_batches(images, labels, rows, batch_size: int, distribution: Distribution):
-    if backend.name() == "tensorflow":
-        from usqc.tfdata import image_dataset
-
-        return image_dataset(images, labels, rows, batch_size)
-    batches = batches_of(np.asarray(rows), batch_size, distribution.replicas)
-    return ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
 
 
 def recalibrate(model: keras.Model, images: np.ndarray, train_rows: np.ndarray, batch_size: int, seed: int) -> None:
