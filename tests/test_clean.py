@@ -128,10 +128,11 @@ def guarded_model_path(tmp_path_factory):
     return path
 
 
-def test_guard_and_temperature_travel_inside_the_model_file(guarded_model_path):
+def test_guard_temperature_and_biases_travel_inside_the_model_file(guarded_model_path):
     model = load_classifier(guarded_model_path)
     assert model.get_layer("domain_guard").calibrated
     assert model.get_layer("probabilities").temperature.numpy() != 1.0
+    assert (model.get_layer("probabilities").bias.numpy() != 0).any()
 
 
 def test_non_ultrasound_inputs_are_out_of_domain_and_never_copied(guarded_model_path, tmp_path, capsys):

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from usqc import guard
-from usqc.calibration import expected_calibration_error, fit_temperature, negative_log_likelihood, softmax
+from usqc.calibration import (
+    TemperatureSoftmax,
+    expected_calibration_error,
+    fit_calibration,
+    negative_log_likelihood,
+    softmax,
+)
 from usqc.errors import UsqcError
 from usqc.intervals import share_with_interval, subject_bootstrap, wilson
 from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, scan_metrics
@@ -67,16 +73,38 @@ def test_an_uncalibrated_guard_scores_nan():
     assert np.isnan(guard.domain_scores(layer, np.zeros((2, 4)), np.zeros((2, 8, 8), np.uint8))).all()
 
 
-def test_temperature_scaling_recovers_the_temperature_that_made_the_labels():
+def test_calibration_recovers_the_temperature_and_biases_that_made_the_labels():
     rng = np.random.default_rng(2)
     logits = rng.normal(scale=4.0, size=(4000, 4))
-    labels = np.array([rng.choice(4, p=p) for p in softmax(logits / 2.5)])
-    temperature = fit_temperature(logits, labels)
+    bias = np.array([0.0, 1.0, -0.5, 0.3])
+    labels = np.array([rng.choice(4, p=p) for p in softmax(logits / 2.5 + bias)])
+    temperature, fitted_bias = fit_calibration(logits, labels)
     assert temperature == pytest.approx(2.5, rel=0.1)
-    assert negative_log_likelihood(logits / temperature, labels) < negative_log_likelihood(logits, labels)
-    assert expected_calibration_error(softmax(logits / temperature), labels) < expected_calibration_error(
-        softmax(logits), labels
-    )
+    assert fitted_bias == pytest.approx(bias, abs=0.15)
+    after = logits / temperature + fitted_bias
+    assert negative_log_likelihood(after, labels) < negative_log_likelihood(logits, labels)
+    assert expected_calibration_error(softmax(after), labels) < expected_calibration_error(softmax(logits), labels)
+
+
+def test_the_biases_undo_a_model_that_over_calls_one_class():
+    """A short training from scratch leaves skewed class priors: here every logit of class 1 is 2
+    too high, so the raw argmax calls class 1 far too often; the fitted biases give it back."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 4, 4000)
+    logits = 3.0 * np.eye(4)[labels] + rng.normal(scale=1.5, size=(4000, 4))
+    logits[:, 1] += 2.0
+    temperature, bias = fit_calibration(logits[:2000], labels[:2000])  # fitted on one half, scored on the other
+    raw, fixed = logits[2000:].argmax(axis=1), (logits[2000:] / temperature + bias).argmax(axis=1)
+    assert (raw == 1).mean() > 0.4 and abs((fixed == 1).mean() - 0.25) < 0.05
+    assert (fixed == labels[2000:]).mean() > (raw == labels[2000:]).mean() + 0.1
+
+
+def test_a_model_file_saved_before_the_biases_loads_with_zero_biases():
+    layer = TemperatureSoftmax()
+    layer.build((None, 4))
+    layer.load_own_variables({"0": np.float32(1.7)})  # what a model of commit 7081556 stores
+    assert float(layer.temperature.numpy()) == pytest.approx(1.7)
+    assert (layer.bias.numpy() == 0).all()
 
 
 def test_wilson_interval_matches_known_values():
