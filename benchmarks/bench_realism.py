@@ -48,8 +48,8 @@ def classifiers(seed: int) -> dict:
     }
 
 
-def phantom_views(first: int, count: int, seed: int) -> list[np.ndarray]:
-    return [clean_pixels(phantom.generate("BPD", i, seed), CLEAN_SIZE) for i in range(first, first + count)]
+def phantom_views(first: int, count: int, seed: int, plane: str = "BPD") -> list[np.ndarray]:
+    return [clean_pixels(phantom.generate(plane, i, seed), CLEAN_SIZE) for i in range(first, first + count)]
 
 
 def real_views(folder: Path, part: str) -> tuple[list[np.ndarray], list[str]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -27,15 +28,15 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from usqc import corruptions as C
-from usqc import phantom
 from usqc.baseline import features
 from usqc.corrupted_sets import originals_at
-from usqc.imageio import read_gray
-from usqc.ingest import clean_pixels
 from usqc.intervals import wilson
-from usqc.real_sample import real_part
 
-CLEAN_SIZE = 224
+if __package__ in (None, ""):  # run as a script: the repository root holds the helpers
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.bench_realism import CLEAN_SIZE, phantom_views, real_views  # noqa: E402
+
+PLANES = ("BPD", "CRL", "NT")
 
 
 def resampled_copies(clean: np.ndarray, size: int, area_lost: tuple[float, float], rng) -> np.ndarray:
@@ -71,22 +72,16 @@ def shortcut_accuracy(fit: np.ndarray, test: np.ndarray, size: int, area_lost, s
 
 
 def phantom_parts(images: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    views = {
-        plane: [clean_pixels(phantom.generate(plane, i, seed), CLEAN_SIZE) for i in range(images)]
-        for plane in ("BPD", "CRL", "NT")
-    }
     half = images // 2
-    return (
-        np.stack([v for vs in views.values() for v in vs[:half]]),
-        np.stack([v for vs in views.values() for v in vs[half:]]),
+    fit, test = zip(
+        *((phantom_views(0, half, seed, plane), phantom_views(half, images - half, seed, plane)) for plane in PLANES),
+        strict=True,
     )
+    return np.concatenate(fit), np.concatenate(test)
 
 
 def real_parts(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(
-        np.stack([clean_pixels(read_gray(p), CLEAN_SIZE) for p in real_part(folder, part)[0]])
-        for part in ("train", "eval")
-    )
+    return tuple(np.stack(real_views(folder, part)[0]) for part in ("train", "eval"))
 
 
 def main() -> None:
