@@ -8,12 +8,12 @@ from usqc import params, phantom
 from usqc.phantom.acoustics import envelope
 from usqc.phantom.anatomy import BPD_CHART, _biparietal, bone_contour
 from usqc.phantom.canvas import Canvas, Contour
-from usqc.phantom.display import _text_lines, annotate, store
+from usqc.phantom.display import _text_lines, annotate, draw_result_box, store
 from usqc.phantom.probe import ConvexProbe, polar_grid, samples_per_resolution_cell, world_extent, zoomed_display
 from usqc.phantom.scanner import DEFAULT_SCANNER, draw_settings
 from usqc.phantom.tissues import Tissue
 
-PLAIN = dataclasses.replace(DEFAULT_SCANNER, jpeg_quality=(100.0, 100.0), annotation_share=0.0)
+PLAIN = dataclasses.replace(DEFAULT_SCANNER, jpeg_quality=(100.0, 100.0), annotation_share=0.0, result_box_share=0.0)
 
 RAYLEIGH_MEAN_OVER_STD = math.sqrt(math.pi / 2) / math.sqrt(2 - math.pi / 2)  # 1.913
 PROBE = ConvexProbe(
@@ -147,3 +147,27 @@ def test_intensity_histograms_do_not_reveal_the_plane():
     from benchmarks.bench_phantom import histogram_leak
 
     assert histogram_leak(per_plane=30, seed=4) <= 0.8
+
+
+def test_results_box_covers_one_corner_and_changes_nothing_else():
+    """Boxes draw from their own stream: switching them on changes only pixels in one corner,
+    which turn black but for the box's read-outs."""
+    boxed = dataclasses.replace(PLAIN, result_box_share=1.0)
+    for index in range(4):
+        plain, image = phantom.generate("NT", index, 9, PLAIN), phantom.generate("NT", index, 9, boxed)
+        changed = plain != image
+        assert changed.any()
+        rows, cols = np.nonzero(changed)
+        h, w = 0.35 * image.shape[0] + 5, 0.3 * image.shape[1] + 5  # the largest box and its margin
+        assert rows.max() < h or rows.min() >= image.shape[0] - h
+        assert cols.max() < w or cols.min() >= image.shape[1] - w
+        assert (image[changed] == 0).mean() > 0.8
+
+
+def test_results_box_share():
+    rng = np.random.default_rng(0)
+    assert draw_result_box(0.0, rng) is None
+    boxes = [draw_result_box(0.6, rng) for _ in range(500)]
+    assert 0.54 < np.mean([b is not None for b in boxes]) < 0.66
+    assert {b.corner for b in boxes if b is not None} == {"br", "tl", "bl", "tr"}
+    assert not any("BPD" in line or "CRL" in line or "NT" in line for b in boxes if b for line in b.lines)

@@ -50,6 +50,7 @@ class PhantomScanner:
     )
     jpeg_quality: tuple[float, ...] = param(items=float, pair=True, min=10.0, max=100.0, doc="100: stored losslessly")
     annotation_share: float = param(min=0.0, max=1.0, doc="images with on-screen text (half of them with calipers)")
+    result_box_share: float = param(min=0.0, max=1.0, doc="images with a measurement-results box over a corner")
 
 
 @dataclass(frozen=True)

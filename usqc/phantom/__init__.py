@@ -6,7 +6,8 @@ the plane's anatomy -> sampled on the probe's polar grid over the zoomed window 
 Gaussian scatterers weighted by echogenicity and attenuated along each beam (shadowing,
 enhancement) -> separable pulse-echo PSF -> envelope -> side-lobe clutter, reverberation and
 noise floor, time-gain compensation, log compression, grey map -> scan conversion -> speckle
-reduction, on-screen annotations, JPEG storage. Deterministic for (seed, plane, index, ranges).
+reduction, on-screen annotations, results box, JPEG storage. Deterministic for (seed, plane,
+index, ranges).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from usqc import streams
 from usqc.params import PhantomScanner
 from usqc.phantom.acoustics import Gain, envelope, log_compress, tissue_texture
 from usqc.phantom.anatomy import PLANES, draw_plane
-from usqc.phantom.display import annotate, gray_map, reduce_speckle, store
+from usqc.phantom.display import ResultBox, annotate, draw_result_box, gray_map, reduce_speckle, result_box, store
 from usqc.phantom.probe import (
     NATIVE_SHAPE,
     ConvexProbe,
@@ -72,8 +73,8 @@ class Simulation:
     settings: Settings
 
 
-def image_rng(seed: int, plane: str, index: int) -> np.random.Generator:
-    return streams.generator(seed, "phantom", plane, index)
+def image_rng(seed: int, plane: str, index: int, *part: str) -> np.random.Generator:
+    return streams.generator(seed, "phantom", plane, index, *part)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class _Draw:
     display: Display | None = None
     grid: PolarGrid | None = None
     calipers: tuple = ()
+    box: ResultBox | None = None
 
 
 def anatomy_step(plane: str, index: int, seed: int, scanner: PhantomScanner) -> tuple[_Draw, np.ndarray]:
@@ -97,6 +99,8 @@ def anatomy_step(plane: str, index: int, seed: int, scanner: PhantomScanner) -> 
     settings = draw_settings(scanner, rng)
     probe = random_probe(rng, settings)
     draw = _Draw(rng, settings, random_gain(rng, settings), probe)
+    # Its own stream: with or without results boxes, every other draw (and pixel) is the same.
+    draw.box = draw_result_box(scanner.result_box_share, image_rng(seed, plane, index, "result_box"))
     scene = draw_plane(plane, draw.probe, rng)
     focus = float(np.clip(scene.center[1] * rng.uniform(0.9, 1.15), 10.0, draw.probe.depth_mm))
     draw.probe = dataclasses.replace(draw.probe, focus_mm=focus)  # the sonographer focuses on the anatomy
@@ -119,6 +123,7 @@ def display_step(draw: _Draw, env: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     image, fov = scan_convert(draw.probe, draw.grid, polar, draw.display)
     image = reduce_speckle(image, fov, settings.speckle_reduction)
     annotate(image, settings, [draw.display.pixel(*point) for point in draw.calipers], draw.rng)
+    result_box(image, draw.box)
     return store(image, settings.jpeg_quality), fov
 
 

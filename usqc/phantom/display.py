@@ -2,11 +2,14 @@
 
 Grey map (a power curve), speckle reduction (a blend with a Gaussian-smoothed copy: an
 image-domain stand-in for the scanners' proprietary filters, spatial compounding and
-persistence), on-screen text, depth ticks and calipers (real databases are screenshots), and
-lossy JPEG storage. Every step is drawn from the image's own `Settings`.
+persistence), on-screen text, depth ticks and calipers (real databases are screenshots), the
+measurement-results box, and lossy JPEG storage. Every step is drawn from the image's own
+`Settings` (the results box from its own `ResultBox`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -71,6 +74,56 @@ def annotate(image: np.ndarray, settings: Settings, calipers_px, rng: np.random.
             c = (int(round(x)), int(round(y)))
             cv2.line(image, (c[0] - 3, c[1]), (c[0] + 3, c[1]), shade, 1)
             cv2.line(image, (c[0], c[1] - 3), (c[0], c[1] + 3), shade, 1)
+
+
+@dataclass(frozen=True)
+class ResultBox:
+    """The scanner's measurement-results box: a dark rectangle over one corner of the image, with
+    the read-outs of the measurements taken (none where a database blanked them, as HC18 did)."""
+
+    corner: str  # two letters: t|b, then l|r
+    width: float  # share of the image width
+    height: float  # share of the image height
+    margin_px: int  # from the image border
+    lines: tuple[str, ...]
+    shade: int  # grey of the text
+
+
+# Corners scanners put the box in: bottom right most often (HC18's real-train part: 36 of its 38 images),
+# else top or bottom left, sometimes top right.
+_BOX_CORNERS = ("br", "tl", "bl", "tr")
+_BOX_CORNER_SHARES = (0.55, 0.25, 0.1, 0.1)
+
+
+def draw_result_box(share: float, rng: np.random.Generator) -> ResultBox | None:
+    """A results box in `share` of the images; None in the others. Read-outs are generic distances
+    (never a plane's measurement name: it would leak the label)."""
+    if rng.random() >= share:
+        return None
+    corner = _BOX_CORNERS[int(rng.choice(len(_BOX_CORNERS), p=_BOX_CORNER_SHARES))]
+    lines = tuple(f"{k + 1} D {rng.uniform(0.5, 12):.2f} cm" for k in range(int(rng.integers(0, 4))))
+    return ResultBox(
+        corner=corner,
+        width=float(rng.uniform(0.18, 0.3)),
+        height=float(rng.uniform(0.12, 0.35)),
+        margin_px=int(rng.integers(0, 5)),
+        lines=lines,
+        shade=int(rng.integers(170, 256)),
+    )
+
+
+def result_box(image: np.ndarray, box: ResultBox | None) -> None:
+    """Draws `box` over the image in place: black, its read-outs clipped to it."""
+    if box is None:
+        return
+    rows, cols = image.shape
+    h, w = max(1, round(box.height * rows)), max(1, round(box.width * cols))
+    top = box.margin_px if box.corner[0] == "t" else rows - h - box.margin_px
+    left = box.margin_px if box.corner[1] == "l" else cols - w - box.margin_px
+    inner = np.zeros((h, w), dtype=image.dtype)  # a copy: cv2 draws on contiguous arrays only
+    for k, line in enumerate(box.lines):
+        cv2.putText(inner, line, (3, 11 + 11 * k), _FONT, 0.6, box.shade, 1, cv2.LINE_AA)
+    image[top : top + h, left : left + w] = inner
 
 
 def store(image: np.ndarray, quality: int) -> np.ndarray:

@@ -14,7 +14,9 @@ The default ranges (params.yaml's `ingest.phantom.scanner` must match them, a te
   0.26-0.68 of the width (10th-90th percentile 0.36-0.62): a summary statistic of that part,
   never of one image;
 - JPEG quality 60-100 (100: stored losslessly): real databases are lossy screenshots;
-- on-screen text in 70 % of the images, calipers in half of those.
+- on-screen text in 70 % of the images, calipers in half of those;
+- a measurement-results box (a dark rectangle over a corner, usqc/phantom/display.py) in
+  `result_box_share` of the images: real databases are screenshots.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ DEFAULT_SCANNER = PhantomScanner(
     fill=(0.3, 0.68),
     jpeg_quality=(60.0, 100.0),
     annotation_share=0.7,
+    result_box_share=0.6,
 )
 
 
