@@ -19,11 +19,13 @@ SCANNER = yaml.safe_load((REPO / "params.yaml").read_text())["ingest"]["phantom"
 
 def whole_sector_scanner():
     """Phantom settings that show the whole sector (no zoom: the anatomy fills a twentieth of the
-    width, so the window is never narrower than the sector), with no on-screen text, stored
-    losslessly: for tests of what lies outside the sector."""
+    width, so the window is never narrower than the sector), with no on-screen text or results box,
+    stored losslessly: for tests of what lies outside the sector."""
     from usqc.phantom import DEFAULT_SCANNER
 
-    return dataclasses.replace(DEFAULT_SCANNER, fill=(0.05, 0.05), annotation_share=0.0, jpeg_quality=(100.0, 100.0))
+    return dataclasses.replace(
+        DEFAULT_SCANNER, fill=(0.05, 0.05), annotation_share=0.0, result_box_share=0.0, jpeg_quality=(100.0, 100.0)
+    )
 
 
 TINY_PARAMS = {
