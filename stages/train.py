@@ -70,8 +70,7 @@ def main() -> None:
                 epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=base.seed,
                 patience=cfg.early_stopping_patience, callbacks=[LiveMetrics(live)], distribution=distribution,
             )  # fmt: skip
-            seconds = time.perf_counter() - started
-        live.end()
+            seconds = time.perf_counter() - started  # LiveMetrics ended `live` with the training
         calibration, test_probabilities = calibrate(
             model, images, labels, fit_rows, val_rows, test,
             quantile=cfg.guard_quantile, seed=base.seed, batch_size=cfg.batch_size,

@@ -18,12 +18,9 @@ from usqc import streams
 from usqc.errors import UsqcError
 
 SUPPORTED = ("tensorflow", "jax")
-# The usual JAX multi-process variables, as Keras reads them (keras.distribution.initialize).
-MULTI_PROCESS_ENV = (
-    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
-    "KERAS_DISTRIBUTION_NUM_PROCESSES",
-    "KERAS_DISTRIBUTION_PROCESS_ID",
-)
+# JAX multi-process: keras.distribution.initialize reads this with KERAS_DISTRIBUTION_JOB_ADDRESSES
+# and KERAS_DISTRIBUTION_PROCESS_ID.
+PROCESS_COUNT_ENV = "KERAS_DISTRIBUTION_NUM_PROCESSES"
 
 
 def name() -> str:
@@ -86,7 +83,7 @@ def distribution_for(distribute: str, precision: str, seed: int) -> Distribution
     precision: auto = mixed_float16 on GPUs, float32 elsewhere; or a Keras dtype policy name.
     Ops are deterministic except on GPUs, where speed comes first (and results differ from the CPU).
     """
-    if name() == "jax" and int(os.environ.get(MULTI_PROCESS_ENV[1], "1")) > 1:
+    if name() == "jax" and int(os.environ.get(PROCESS_COUNT_ENV, "1")) > 1:
         keras.distribution.initialize()  # before anything touches a device
     gpus = accelerators()
     policy = precision if precision != "auto" else "mixed_float16" if gpus else "float32"

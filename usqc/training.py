@@ -57,12 +57,15 @@ def fit(
     if augment:  # in the trained graph, not in the saved model (random layers are identities in inference)
         trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
     trainer.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    def this_process_part(row_batches: list[np.ndarray]) -> ImageBatches:
+        return ImageBatches(images, labels, row_batches, distribution.process_index, distribution.process_count)
+
     batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
-    train = ImageBatches(images, labels, batches, distribution.process_index, distribution.process_count)
+    train = this_process_part(batches)
     val, callbacks = None, list(callbacks or [])
     if patience and len(val_rows):
-        val_batches = batches_of(np.asarray(val_rows), batch_size, distribution.replicas)
-        val = ImageBatches(images, labels, val_batches, distribution.process_index, distribution.process_count)
+        val = this_process_part(batches_of(np.asarray(val_rows), batch_size, distribution.replicas))
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
     # One sequence over all epochs (steps_per_epoch cuts it): Keras starts reading the next epoch
     # before the epoch hooks run, so an order reset in on_epoch_end could race it.
