@@ -2,7 +2,9 @@
 
 Trains the thesis model (base + Flatten + Dense 1024 + softmax) to tell original, scale_up, blur
 and noise apart on data/corrupted, validating on held-out train groups; evaluates on the test
-split. `--section` picks the params section, so one script serves both stages.
+split. `--section` picks the params section, so one script serves both stages. Training may run
+in mixed precision (`precision: auto`, usqc.backend.dtype_policy); the model that is calibrated,
+evaluated and saved is float32 either way.
 """
 
 import logging
@@ -46,7 +48,7 @@ def main() -> None:
     from usqc.evaluation import confusion, prediction_table, report
     from usqc.figures import confusion_figure
     from usqc.live import LiveMetrics
-    from usqc.models import build
+    from usqc.models import ARCHS, build, float32_twin
     from usqc.saved_models import save_model
     from usqc.split import hold_out
     from usqc.training import fit
@@ -58,7 +60,7 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
 
-    distribution = distribution_for(cfg.distribute, cfg.precision, base.seed)
+    distribution = distribution_for(cfg.distribute, cfg.precision, base.seed, ARCHS[cfg.arch].bfloat16_on_amx)
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         plots.mkdir()
         live = Live(str(plots / "live"), dvcyaml=False, save_dvc_exp=False, report=None)
@@ -71,6 +73,7 @@ def main() -> None:
                 patience=cfg.early_stopping_patience, callbacks=[LiveMetrics(live)], distribution=distribution,
             )  # fmt: skip
             seconds = time.perf_counter() - started  # LiveMetrics ended `live` with the training
+        model = float32_twin(model, cfg.arch)
         calibration, test_probabilities = calibrate(
             model, images, labels, fit_rows, val_rows, test,
             quantile=cfg.guard_quantile, seed=base.seed, batch_size=cfg.batch_size,
@@ -80,6 +83,7 @@ def main() -> None:
         metrics = {
             "test": report(labels[test], predicted, classes),
             "backend": backend.name(),
+            "precision": distribution.policy,  # of the training; the saved model is float32
             "epochs": epochs_run,
             "train_images": int(len(fit_rows)),
             "final_train_accuracy": float(history.history["accuracy"][-1]),

@@ -49,3 +49,29 @@ def test_a_backend_without_a_usqc_path_is_refused_with_the_remedy(monkeypatch):
         UsqcError, match=r"KERAS_BACKEND=torch is not supported.*set KERAS_BACKEND to tensorflow or jax"
     ):
         backend.make_deterministic(0)
+
+
+AMX_CPU = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 amx_bf16 amx_tile\n"
+AVX512_CPU = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16\n"
+
+
+def test_auto_precision_is_bfloat16_only_where_amx_makes_the_architecture_faster(tmp_path, monkeypatch):
+    (tmp_path / "amx").write_text(AMX_CPU)
+    (tmp_path / "avx512").write_text(AVX512_CPU)
+    assert backend.cpu_has_bfloat16_matrix_units(tmp_path / "amx")
+    assert not backend.cpu_has_bfloat16_matrix_units(tmp_path / "avx512")  # bfloat16 there: 3.6x slower
+    assert not backend.cpu_has_bfloat16_matrix_units(tmp_path / "missing")  # no /proc: float32
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # TensorFlow without oneDNN has no AMX kernels
+    assert not backend.cpu_has_bfloat16_matrix_units(tmp_path / "amx")
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")  # XLA on a CPU: no gain measured
+    assert not backend.cpu_has_bfloat16_matrix_units(tmp_path / "amx")
+    monkeypatch.undo()
+
+    monkeypatch.setattr(backend, "cpu_has_bfloat16_matrix_units", lambda: True)
+    assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=True) == "mixed_bfloat16"
+    assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=False) == "float32"  # Xception: 0.83x
+    assert backend.dtype_policy("auto", gpus=True, bfloat16_on_amx=True) == "mixed_float16"
+    assert backend.dtype_policy("float32", gpus=False, bfloat16_on_amx=True) == "float32"  # explicit wins
+    monkeypatch.setattr(backend, "cpu_has_bfloat16_matrix_units", lambda: False)
+    assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=True) == "float32"

@@ -68,3 +68,22 @@ def test_batchnorm_recalibration_makes_inference_match_training_mode():
     assert models.recalibrate_batchnorm(model, batches) == 1
     after = np.abs(np.asarray(model(data[:16])) - train_mode).max()
     assert after < 0.1 * before and after < 0.5
+
+
+def test_a_mixed_precision_model_is_evaluated_and_saved_as_its_float32_twin():
+    images = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3)).astype("float32")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        keras.utils.set_random_seed(0)
+        trained = models.build("vgg16", 32, 4, "none")
+        twin = models.float32_twin(trained, "vgg16")
+        assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"  # the caller's policy stays
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert trained.get_layer("vgg16").layers[1].compute_dtype == "bfloat16"
+    assert {layer.compute_dtype for layer in models.all_layers(twin)} == {"float32"}
+    for ours, theirs in zip(twin.weights, trained.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+    # Same weights: the answers differ by bfloat16's rounding (8 significant bits), not more.
+    np.testing.assert_allclose(np.asarray(twin(images)), np.asarray(trained(images)), atol=5e-3)
+    assert models.float32_twin(twin, "vgg16") is twin

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REPO, run_stage, run_stages, write_params
+from usqc import backend, models
 from usqc.saved_models import load_classifier
 
 REPORT_KEYS = {"accuracy", "macro_avg", "weighted_avg", "per_class"}
@@ -59,6 +60,9 @@ def test_one_epoch_on_tiny_images_writes_model_metrics_curves_and_confusion(corr
     assert {"precision", "recall", "f1"} <= set(metrics["test"]["macro_avg"]) and metrics["epochs"] == 1
     model = load_classifier(corrupted / f"run1/{arch}.keras")
     assert model.input_shape == (None, 72, 72, 3) and model.output_shape == (None, 4)
+    # VGG16 trains in bfloat16 on a CPU with AMX; whatever the training precision, the file is float32.
+    assert metrics["precision"] == backend.dtype_policy("auto", False, models.ARCHS[arch].bfloat16_on_amx)
+    assert {layer.compute_dtype for layer in models.all_layers(model)} == {"float32"}
     plots = corrupted / f"run1/plots_{arch}"
     assert list(pd.read_csv(plots / "predictions.csv").columns) == ["actual", "predicted"]
     assert (plots / "confusion.png").exists()

@@ -33,11 +33,14 @@ class Arch:
     min_size: int  # smallest input side the base accepts
     weights_file: str  # ImageNet no-top weights, as cached under ~/.keras/models
     weights_module: str  # keras module holding the download URL
+    bfloat16_on_amx: bool  # trains faster in bfloat16 on a CPU with AMX (usqc.backend.dtype_policy)
 
 
 ARCHS = {
-    "vgg16": Arch("vgg16", "VGG16", 32, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16"),
-    "xception": Arch("xception", "Xception", 71, "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "xception"),
+    "vgg16": Arch("vgg16", "VGG16", 32, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16", True),
+    "xception": Arch(
+        "xception", "Xception", 71, "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "xception", False
+    ),
 }
 RANDOM_INIT_BN_MOMENTUM = 0.9
 _HASHES = {"vgg16": "6d6bbae143d832006294945121d1f1fc", "xception": "b0042744bf5b25fce3cb969f33bebb97"}
@@ -111,8 +114,24 @@ def build(
     return keras.Model(inputs, outputs, name=f"{arch}_classifier")
 
 
+def float32_twin(model: keras.Model, arch: str) -> keras.Model:
+    """`model`'s weights in a float32 model of the same architecture, or `model` itself if it is
+    float32: what a mixed-precision training calibrates, evaluates and saves, so that the saved
+    file runs on any CPU (bfloat16 convolutions fail without AVX-512 BF16 and crawl without AMX)."""
+    if model.get_layer(FEATURES).dtype_policy.name == "float32":
+        return model
+    training_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        twin = build(arch, model.input_shape[1], model.output_shape[-1], "none")
+    finally:
+        keras.mixed_precision.set_global_policy(training_policy)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
 def _set_batchnorm_momentum(model: keras.Model, momentum: float) -> None:
-    for layer in _all_layers(model):
+    for layer in all_layers(model):
         if isinstance(layer, layers.BatchNormalization):
             layer.momentum = momentum
 
@@ -127,7 +146,7 @@ def recalibrate_batchnorm(model: keras.Model, batches, forward=None) -> int:
     forward: `model(x, training=True)`, compiled by the caller (eager, batch by batch, the pass
     costs more than a training epoch of the same images). Returns the number of layers recalibrated.
     """
-    norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    norms = [layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)]
     if not norms:
         return 0
     forward = forward or (lambda x: model(x, training=True))
@@ -149,8 +168,9 @@ def recalibrate_batchnorm(model: keras.Model, batches, forward=None) -> int:
     return len(norms)
 
 
-def _all_layers(model: keras.Model):
+def all_layers(model: keras.Model):
+    """Every layer of `model`, those of nested models (the keras.applications base) included."""
     for layer in model.layers:
         yield layer
         if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
+            yield from all_layers(layer)
