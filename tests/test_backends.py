@@ -70,7 +70,7 @@ def test_auto_precision_is_bfloat16_only_where_amx_makes_the_architecture_faster
 
     monkeypatch.setattr(backend, "cpu_has_bfloat16_matrix_units", lambda: True)
     assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=True) == "mixed_bfloat16"
-    assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=False) == "float32"  # Xception: 0.83x
+    assert backend.dtype_policy("auto", gpus=False, bfloat16_on_amx=False) == "float32"  # Xception: no reliable gain
     assert backend.dtype_policy("auto", gpus=True, bfloat16_on_amx=True) == "mixed_float16"
     assert backend.dtype_policy("float32", gpus=False, bfloat16_on_amx=True) == "float32"  # explicit wins
     monkeypatch.setattr(backend, "cpu_has_bfloat16_matrix_units", lambda: False)

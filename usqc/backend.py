@@ -91,7 +91,8 @@ def cpu_has_bfloat16_matrix_units(cpuinfo: str | Path = "/proc/cpuinfo") -> bool
 def dtype_policy(precision: str, gpus: bool, bfloat16_on_amx: bool) -> str:
     """`train_*.precision` as a Keras dtype policy. auto: mixed_float16 on GPUs; on CPUs,
     mixed_bfloat16 where the architecture's convolutions gain from AMX (`bfloat16_on_amx`: VGG16's
-    dense ones trained 2.0x faster; Xception's depthwise ones 0.83x) and the CPU has it, else float32."""
+    dense ones trained 2-3x faster; Xception's depthwise ones 0.83-1.35x, no reliable gain, so float32
+    and the same bytes as before) and the CPU has it, else float32 (benchmarks/bench_precision.py)."""
     if precision != "auto":
         return precision
     if gpus:
