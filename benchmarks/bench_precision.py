@@ -7,8 +7,9 @@ GPU is visible), the precisions alternating for `--rounds` rounds (the first fit
 half speed once, and this machine's speed drifts: one order alone misleads). Prints each precision's
 best images/s of one steady epoch (after a warm-up fit that traces the step), its ratio to float32,
 and what `train_*.precision: auto` picks on this machine (usqc.backend.dtype_policy).
-`ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI` (or AVX2) before the command shows a CPU without AMX. Random
-images: the rates do not depend on the content. Do not run it beside another heavy job.
+`ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI` (or AVX2) before the command shows a CPU without bfloat16
+instructions, `AVX512_CORE_BF16` one with AVX-512 BF16 but no AMX. Random images: the rates do not
+depend on the content. Do not run it beside another heavy job.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def main() -> None:
     labels = rng.integers(0, 4, args.images)
     gpus = bool(backend.accelerators())
     policies = ["float32", "mixed_bfloat16"] + (["mixed_float16"] if gpus else [])
-    amx = backend.cpu_has_bfloat16_matrix_units()
-    where = f"{keras.backend.backend()}, {'GPU' if gpus else 'CPU'}, AMX bfloat16: {amx}"
+    native = backend.cpu_has_bfloat16_instructions()
+    where = f"{keras.backend.backend()}, {'GPU' if gpus else 'CPU'}, bfloat16 instructions: {native}"
     print(f"{where}; {args.images} images at {args.size} px, batch {args.batch_size}")
     for arch in args.archs:
         rates = {policy: [] for policy in policies}
@@ -64,7 +65,7 @@ def main() -> None:
                 best = max(measured)
                 print(f"{arch:9s} {policy:15s} {best:6.1f} images/s  {best / max(rates['float32']):.2f} of float32  "
                       f"(rounds: {', '.join(f'{r:.1f}' for r in measured)})")  # fmt: skip
-        print(f"{arch:9s} auto picks {backend.dtype_policy('auto', gpus, ARCHS[arch].bfloat16_on_amx)}")
+        print(f"{arch:9s} auto picks {backend.dtype_policy('auto', gpus, ARCHS[arch].bfloat16_on_cpu)}")
     keras.mixed_precision.set_global_policy("float32")
 
 

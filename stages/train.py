@@ -60,7 +60,7 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("%s: %d fit, %d validation, %d test images", cfg.arch, len(fit_rows), len(val_rows), len(test))
 
-    distribution = distribution_for(cfg.distribute, cfg.precision, base.seed, ARCHS[cfg.arch].bfloat16_on_amx)
+    distribution = distribution_for(cfg.distribute, cfg.precision, base.seed, ARCHS[cfg.arch].bfloat16_on_cpu)
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         plots.mkdir()
         live = Live(str(plots / "live"), dvcyaml=False, save_dvc_exp=False, report=None)

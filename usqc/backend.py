@@ -75,32 +75,35 @@ class Distribution:
     policy: str = "float32"  # the Keras dtype policy training runs under
 
 
-def cpu_has_bfloat16_matrix_units(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
-    """Whether TensorFlow's oneDNN can run bfloat16 convolutions on Intel AMX tiles here (Xeon 4th
-    generation, Sapphire Rapids, and later). Elsewhere they are no gain: measured for VGG16 at 72 px,
-    3.6x slower than float32 with AVX-512 alone, failing with AVX2, 0.92x under JAX's XLA even with AMX."""
+def cpu_has_bfloat16_instructions(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether TensorFlow's oneDNN has native bfloat16 convolutions here: Intel AMX tiles (`amx_bf16`,
+    Xeon 4th generation and later) or AVX-512 BF16 dot products (`avx512_bf16`: AMD Zen 4 and later,
+    Intel Cooper Lake). Elsewhere they are no gain: measured for VGG16 at 72 px, 3.6x slower than
+    float32 with AVX-512 but no BF16 (oneDNN emulates it), failing with AVX2, 0.92x under JAX's XLA
+    even with AMX."""
     if name() != "tensorflow" or os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
         return False
     try:
         text = Path(cpuinfo).read_text()
-    except OSError:  # no /proc (macOS, Windows): no AMX detected, float32
+    except OSError:  # no /proc (macOS, Windows): nothing detected, float32
         return False
-    return re.search(r"^flags\s*:.*\bamx_bf16\b", text, re.MULTILINE) is not None
+    return re.search(r"^flags\s*:.*\b(amx_bf16|avx512_bf16)\b", text, re.MULTILINE) is not None
 
 
-def dtype_policy(precision: str, gpus: bool, bfloat16_on_amx: bool) -> str:
+def dtype_policy(precision: str, gpus: bool, bfloat16_on_cpu: bool) -> str:
     """`train_*.precision` as a Keras dtype policy. auto: mixed_float16 on GPUs; on CPUs,
-    mixed_bfloat16 where the architecture's convolutions gain from AMX (`bfloat16_on_amx`: VGG16's
-    dense ones trained 2-3x faster; Xception's depthwise ones 0.83-1.35x, no reliable gain, so float32
-    and the same bytes as before) and the CPU has it, else float32 (benchmarks/bench_precision.py)."""
+    mixed_bfloat16 where the architecture's convolutions gain from bfloat16 instructions
+    (`bfloat16_on_cpu`: VGG16's dense ones trained 2-3x faster with AMX and 1.1-3.1x with AVX-512 BF16;
+    Xception's depthwise ones 0.83-1.35x and 0.69x, no reliable gain, so float32) and the CPU has
+    them, else float32 (benchmarks/bench_precision.py)."""
     if precision != "auto":
         return precision
     if gpus:
         return "mixed_float16"
-    return "mixed_bfloat16" if bfloat16_on_amx and cpu_has_bfloat16_matrix_units() else "float32"
+    return "mixed_bfloat16" if bfloat16_on_cpu and cpu_has_bfloat16_instructions() else "float32"
 
 
-def distribution_for(distribute: str, precision: str, seed: int, bfloat16_on_amx: bool = False) -> Distribution:
+def distribution_for(distribute: str, precision: str, seed: int, bfloat16_on_cpu: bool = False) -> Distribution:
     """The training distribution and the global dtype policy for `train_*.distribute` and `.precision`.
 
     distribute: auto = data parallel over every GPU if there is more than one device, else one device;
@@ -114,7 +117,7 @@ def distribution_for(distribute: str, precision: str, seed: int, bfloat16_on_amx
     if name() == "jax" and int(os.environ.get(PROCESS_COUNT_ENV, "1")) > 1:
         keras.distribution.initialize()  # before anything touches a device
     gpus = accelerators()
-    policy = dtype_policy(precision, bool(gpus), bfloat16_on_amx)
+    policy = dtype_policy(precision, bool(gpus), bfloat16_on_cpu)
     keras.mixed_precision.set_global_policy(policy)
     if gpus:
         seed_weights(seed)

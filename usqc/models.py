@@ -33,13 +33,20 @@ class Arch:
     min_size: int  # smallest input side the base accepts
     weights_file: str  # ImageNet no-top weights, as cached under ~/.keras/models
     weights_module: str  # keras module holding the download URL
-    bfloat16_on_amx: bool  # trains faster in bfloat16 on a CPU with AMX (usqc.backend.dtype_policy)
+    bfloat16_on_cpu: bool  # trains faster in bfloat16 on a CPU with AMX or AVX-512 BF16 (backend.dtype_policy)
 
 
 ARCHS = {
-    "vgg16": Arch("vgg16", "VGG16", 32, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16", True),
+    "vgg16": Arch(
+        "vgg16", "VGG16", 32, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16", bfloat16_on_cpu=True
+    ),
     "xception": Arch(
-        "xception", "Xception", 71, "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "xception", False
+        "xception",
+        "Xception",
+        71,
+        "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "xception",
+        bfloat16_on_cpu=False,
     ),
 }
 RANDOM_INIT_BN_MOMENTUM = 0.9
@@ -117,7 +124,7 @@ def build(
 def float32_twin(model: keras.Model, arch: str) -> keras.Model:
     """`model`'s weights in a float32 model of the same architecture, or `model` itself if it is
     float32: what a mixed-precision training calibrates, evaluates and saves, so that the saved
-    file runs on any CPU (bfloat16 convolutions fail without AVX-512 BF16 and crawl without AMX)."""
+    file runs on any CPU (bfloat16 convolutions fail with AVX2 only and crawl without BF16 instructions)."""
     if model.get_layer(FEATURES).dtype_policy.name == "float32":
         return model
     training_policy = keras.mixed_precision.global_policy()
