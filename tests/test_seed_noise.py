@@ -36,6 +36,51 @@ def test_summary_gives_mean_and_sample_sd_per_metric_and_skips_what_a_run_lacks(
     assert "| vgg16 test accuracy | 0.900 ± 0.100 | 0.800 – 1.000 | 0.277 | 0.800 | 0.900 | 1.000 |" in text
 
 
+def test_differences_are_beyond_noise_only_outside_the_seed_band():
+    noise = seed_noise.summary({seed: seed_noise.headline(run_metrics(v, 2.0).get) for seed, v in [(1, 0.8), (2, 0.9)]})
+    band = seed_noise.DIFF_NOISE * noise["vgg16 test accuracy"]["sd"]  # 0.196
+    before = seed_noise.headline(run_metrics(0.80, 2.0).get)
+    rows = {
+        r["metric"]: r for r in seed_noise.differences(before, seed_noise.headline(run_metrics(0.95, 3.0).get), noise)
+    }
+    assert rows["vgg16 test accuracy"]["noise_band"] == pytest.approx(band)
+    assert (
+        rows["vgg16 test accuracy"]["difference"] == pytest.approx(0.15) and not rows["vgg16 test accuracy"]["beyond"]
+    )
+    # Two equal seeds measure no spread: the band is unknown, so nothing is called beyond it.
+    assert rows["threshold blur"]["noise_band"] is None and not rows["threshold blur"]["beyond"]
+    after = seed_noise.headline(run_metrics(0.80 + 1.01 * band, 2.0).get)
+    rows = seed_noise.differences(before, after, noise)
+    assert [r["metric"] for r in rows if r["beyond"]] == ["vgg16 test accuracy"]
+    text = seed_noise.differences_markdown(rows)
+    assert "| vgg16 test accuracy | 0.800 | 0.998 | +0.198 **beyond** | 0.196 | 0.800 – 0.900 |" in text
+    assert "| threshold blur | 2.000 | 2.000 | +0.000 | – | 2.000 – 2.000 |" in text
+
+
+def test_usqc_diff_compares_a_commit_with_the_workspace_and_refuses_without_seed_noise(tmp_path, monkeypatch, capsys):
+    from usqc import cli
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "metrics").mkdir()
+    train = tmp_path / "metrics" / "train_vgg16.json"
+    train.write_text(json.dumps({"test": {"accuracy": 0.5}}))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "metrics"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "0.5"], cwd=tmp_path, check=True)
+    train.write_text(json.dumps({"test": {"accuracy": 0.7}}))  # the workspace, not committed
+    noise = {"metrics": {"vgg16 test accuracy": {"mean": 0.5, "sd": 0.05, "min": 0.45, "max": 0.55, "n": 3}}}
+    (tmp_path / "noise.json").write_text(json.dumps(noise))
+    monkeypatch.chdir(tmp_path)
+    cli.main(["diff", "--noise", "noise.json"])
+    assert (
+        "| vgg16 test accuracy | 0.500 | 0.700 | +0.200 **beyond** | 0.139 | 0.450 – 0.550 |" in capsys.readouterr().out
+    )
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["diff"])  # no results/seed_noise.json here
+    assert exit_.value.code != 0
+    assert "run scripts/seeds.sh N" in capsys.readouterr().err
+
+
 def test_lookup_ignores_missing_keys_and_non_numbers():
     data = {"a": {"b": 1, "c": None, "d": True}}
     assert seed_noise.lookup(data, "a.b") == 1.0

@@ -12,6 +12,7 @@ from usqc import __version__, phantom, stage, streams
 from usqc.errors import UsqcError
 
 EXIT_UNREADABLE = 1  # clean: the run finished but some files could not be read or moved
+WORKSPACE = "workspace"  # diff: the metrics files on disk, as `dvc metrics diff` names them
 
 CLEAN_EPILOG = """\
 decisions: keep (P(corrupted) < --threshold), flag (>= --threshold), out_of_domain (domain_score > 1:
@@ -94,6 +95,26 @@ def _clean(args: argparse.Namespace) -> None:
         sys.exit(EXIT_UNREADABLE)
 
 
+def _diff(args: argparse.Namespace) -> None:
+    import json
+
+    from usqc import seed_noise
+
+    try:
+        noise = json.loads(args.noise.read_text())["metrics"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsqcError(
+            f"cannot read seed noise from {args.noise} ({exc}); run scripts/seeds.sh N to measure it"
+        ) from None
+    runs = []
+    for ref in (args.before, args.after):
+        values = seed_noise.headline(seed_noise.workspace_reader if ref == WORKSPACE else seed_noise.git_reader(ref))
+        if not values:
+            raise UsqcError(f"no metrics at {ref}; is it a commit or experiment of this repository?")
+        runs.append(values)
+    print(seed_noise.differences_markdown(seed_noise.differences(*runs, noise)), end="")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="usqc",
@@ -152,6 +173,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", type=int, default=0, help="first image index")
     p.set_defaults(run=_phantom)
+
+    p = sub.add_parser(
+        "diff",
+        help="the headline metrics of two commits or experiments, each difference against the seed noise",
+        description="A `dvc metrics diff` of the headline metrics (results/seed_noise.md's rows) that marks "
+        "each difference beyond the band two runs differing only in base.seed stay within (95 %).",
+    )
+    p.add_argument("before", nargs="?", default="HEAD", help="a commit or experiment ref (default: HEAD)")
+    p.add_argument("after", nargs="?", default=WORKSPACE, help="another, or the workspace (default)")
+    p.add_argument("--noise", type=Path, default=Path("results/seed_noise.json"), help="default: %(default)s")
+    p.set_defaults(run=_diff)
 
     p = sub.add_parser(
         "plots",

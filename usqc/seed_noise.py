@@ -3,7 +3,8 @@
 `scripts/seeds.sh` runs the experiments; this module reads each run's committed metrics files
 (through a `read(path) -> dict` the caller supplies, e.g. `git show REF:PATH`) and summarises them.
 Two single runs that differ only in their seeds differ by noise alone with a sd of sqrt(2) sd; a
-`dvc metrics diff` of two commits is within noise below 2.8 sd (95 %, for normal noise).
+`dvc metrics diff` of two commits is within noise below 2.8 sd (95 %, for normal noise):
+`differences` marks the headline differences beyond that band (`usqc diff`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,48 @@ def markdown(table: dict[str, dict]) -> str:
             + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+def differences(before: dict[str, float], after: dict[str, float], noise: dict[str, dict]) -> list[dict]:
+    """Per headline metric in both runs: the two values, their difference, the band under which it is
+    noise (from a `summary` of seed runs; None where the seeds gave no spread or lack the metric) and
+    whether the difference is beyond it."""
+    rows = []
+    for name, _, _ in HEADLINE:
+        if name not in before or name not in after:
+            continue
+        spread = noise.get(name, {})
+        band = DIFF_NOISE * spread["sd"] if spread.get("sd") else None  # 3 equal seeds: spread unknown, not 0
+        difference = after[name] - before[name]
+        rows.append({"metric": name, "before": before[name], "after": after[name], "difference": difference,
+                     "noise_band": band, "beyond": band is not None and abs(difference) > band,
+                     "seeds": (spread["min"], spread["max"]) if spread else None})  # fmt: skip
+    return rows
+
+
+def differences_markdown(rows: list[dict]) -> str:
+    lines = [
+        "| metric | before | after | difference | a diff is noise below | seeds min – max |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        band = "–" if row["noise_band"] is None else f"{row['noise_band']:.3f}"
+        seeds = "–" if row["seeds"] is None else f"{row['seeds'][0]:.3f} – {row['seeds'][1]:.3f}"
+        flag = " **beyond**" if row["beyond"] else ""
+        lines.append(
+            f"| {row['metric']} | {row['before']:.3f} | {row['after']:.3f} | {row['difference']:+.3f}{flag} | "
+            f"{band} | {seeds} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def workspace_reader(path: str) -> dict:
+    """Reads a metrics file of the workspace ({} when it is missing)."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
 
 
 def git_reader(ref: str) -> Callable[[str], dict]:
