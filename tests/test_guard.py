@@ -50,8 +50,25 @@ def fitted_guard():
     features = rng.normal(size=(400, 6)) + 3 * labels[:, None]
     images = np.clip(rng.rayleigh(50, (400, 24, 24)), 0, 255).astype(np.uint8)
     guard.fit(layer, features[:300], images[:300], labels[:300], seed=0)
-    guard.set_thresholds(layer, features[300:], images[300:], quantile=0.95)
+    guard.set_thresholds(layer, features[300:], images[300:], labels[300:], quantile=0.95)
     return layer, rng
+
+
+def test_every_class_keeps_the_quantile_when_one_class_is_wider():
+    """Class 1's features spread 3x wider: a pooled 0.9 quantile would reject about a fifth of it."""
+    rng = np.random.default_rng(4)
+    layer = guard.DomainGuard(2)
+    layer.build((None, 6))
+    labels = np.arange(4000) % 2
+    features = rng.normal(size=(4000, 6)) * np.where(labels == 1, 3.0, 1.0)[:, None]
+    images = np.clip(rng.rayleigh(50, (4000, 24, 24)), 0, 255).astype(np.uint8)
+    guard.fit(layer, features[:2000], images[:2000], labels[:2000], seed=0)
+    thresholds = guard.set_thresholds(layer, features[2000:], images[2000:], labels[2000:], quantile=0.9)
+    by_features, _ = guard.raw_scores(layer, features[2000:], images[2000:])
+    for c in (0, 1):
+        assert (by_features[labels[2000:] == c] <= thresholds["features"]).mean() >= 0.9
+    pooled = np.quantile(by_features, 0.9)
+    assert (by_features[labels[2000:] == 1] > pooled).mean() > 0.15  # what the pooled rule would have cost
 
 
 def test_the_guard_accepts_its_own_kind_and_rejects_the_far_and_the_blank(fitted_guard):

@@ -127,7 +127,7 @@ def calibrate(
     truth = labels[held_out]
     n_classes = val_logits.shape[1]
     temperature, bias = fit_calibration(val_logits, truth) if len(val_rows) else (1.0, np.zeros(n_classes))
-    thresholds = guard.set_thresholds(domain, val_features, images[held_out], quantile)
+    thresholds = guard.set_thresholds(domain, val_features, images[held_out], truth, quantile)
     softmax_layer = model.get_layer(PROBABILITIES)
     softmax_layer.temperature.assign(temperature)
     softmax_layer.bias.assign(bias.astype(np.float32))

@@ -171,7 +171,9 @@ class TrainParams:
         choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
         doc="auto: mixed_float16 on GPUs, mixed_bfloat16 for VGG16 on CPUs with AMX or AVX-512 BF16, else float32",
     )
-    guard_quantile: float = param(gt=0.5, lt=1.0, doc="share of held-out validation images the domain guard accepts")
+    guard_quantile: float = param(
+        gt=0.5, lt=1.0, doc="share of each class's held-out validation images the domain guard accepts"
+    )
 
 
 @dataclass(frozen=True)
