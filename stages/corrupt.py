@@ -46,7 +46,7 @@ def main() -> None:
         ranges = threshold_ranges(limits, levels_cfg.start)
         for name, r in ranges.items():
             log.info("%s: corrupted from %.4g to %.4g, original below %s", name, *r.above, r.below)
-    plan = Plan(base.seed, base.image_size, cfg.thesis, ranges, cfg.below_threshold_share)
+    plan = Plan(base.seed, base.image_size, cfg.thesis, ranges, cfg.below_threshold_share, cfg.threshold_concentration)
     n_labels = len(corruptions.LABELS)
 
     with atomic_outputs(args.out, args.metrics, args.examples, args.ssim_table) as (out, metrics, examples, table):

@@ -56,6 +56,7 @@ TINY_PARAMS = {
         "unlabelled_copies": 1,
         "label_rule": "thesis",  # standalone stage tests have no threshold_sweep; the pipeline test uses threshold
         "below_threshold_share": 0.5,
+        "threshold_concentration": 2.0,
         "split": "grouped",
         "examples": 2,
         "thesis": {"crop_total_px": [20, 40], "crop_bug": False, "blur_radius_px": [1, 3], "noise_sigmas": [0.1, 0.3]},

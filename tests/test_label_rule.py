@@ -9,7 +9,7 @@ from usqc import phantom
 from usqc.corrupt import Plan, corrupt_image, leaky_split, threshold_ranges
 from usqc.errors import UsqcError
 from usqc.imageio import resize_square
-from usqc.label_rule import below_range, label_for
+from usqc.label_rule import below_range, draw_intensity, draw_near_threshold, label_for
 from usqc.params import ThesisSampling
 
 THESIS = ThesisSampling((75, 100), False, (3, 5), (0.1, 0.3))
@@ -27,9 +27,10 @@ def test_below_ranges_start_from_the_fraction_and_blur_keeps_whole_radii():
     assert below_range("blur", 1.0, 0.25) is None and below_range("scale_up", 0.0, 0.25) is None
 
 
-def test_every_threshold_rule_image_carries_the_label_ssim_eval_would_give(clean):
+@pytest.mark.parametrize("concentration", [1.0, 3.0])
+def test_every_threshold_rule_image_carries_the_label_ssim_eval_would_give(clean, concentration):
     ranges = threshold_ranges(LIMITS, start=0.25)
-    plan = Plan(seed=1, size=72, thesis=THESIS, ranges=ranges, below_share=0.5)
+    plan = Plan(seed=1, size=72, thesis=THESIS, ranges=ranges, below_share=0.5, concentration=concentration)
     sets = [corrupt_image(clean, f"BPD_{k:05d}", plan) for k in range(40)]
     below = 0
     for s in sets:
@@ -46,6 +47,41 @@ def test_every_threshold_rule_image_carries_the_label_ssim_eval_would_give(clean
             else:
                 assert applied == label and threshold <= x <= end
     assert 10 <= below <= 30  # below_share 0.5 of 40 original-class images, one class each per set
+
+
+def test_power_one_is_the_uniform_draw_bit_for_bit():
+    for name, side in [("noise", (0.06, 0.5)), ("blur", (3.0, 8.0)), ("scale_up", (0.075, 0.3))]:
+        a, b = np.random.default_rng(5), np.random.default_rng(5)
+        for _ in range(50):
+            assert draw_near_threshold(name, side, True, 1.0, a) == draw_intensity(name, *side, b)
+
+
+@pytest.mark.parametrize("threshold_at_low", [True, False])
+def test_a_higher_power_crowds_the_draws_towards_the_threshold_and_stays_on_its_side(threshold_at_low):
+    rng = np.random.default_rng(6)
+    low, high = 0.015, 0.06
+    threshold = low if threshold_at_low else high
+    for power, near_share in [(1.0, 0.25), (2.0, 0.5), (4.0, 0.71)]:
+        x = np.array([draw_near_threshold("noise", (low, high), threshold_at_low, power, rng) for _ in range(4000)])
+        assert low <= x.min() and x.max() <= high and (threshold_at_low or x.max() < high)
+        # the quarter of the side nearest the threshold holds 0.25 ** (1 / power) of the draws
+        assert np.mean(np.abs(x - threshold) < 0.25 * (high - low)) == pytest.approx(near_share, abs=0.03)
+    radii = [draw_near_threshold("blur", (2.0, 9.0), threshold_at_low, 3.0, rng) for _ in range(2000)]
+    counts = np.bincount(np.array(radii, dtype=int), minlength=10)[2:]
+    assert set(radii) <= set(range(2, 10)) and all(float(r).is_integer() for r in radii)
+    nearest_first = counts if threshold_at_low else counts[::-1]
+    assert nearest_first[0] > nearest_first[3] > nearest_first[7] and nearest_first[0] > 0.4 * len(radii)
+
+
+def test_a_draw_under_the_threshold_never_lands_on_it():
+    """A share of 0 puts the draw at the threshold: it is nudged under, as its label is `original`."""
+
+    class Zero:
+        def random(self):
+            return 0.0
+
+    x = draw_near_threshold("noise", (0.015, 0.06), False, 2.0, Zero())
+    assert x < 0.06 and label_for("noise", x, 0.06) == "original"
 
 
 def test_weak_corruptions_really_are_weaker(clean):

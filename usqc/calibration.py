@@ -131,7 +131,7 @@ def calibrate(
     softmax_layer = model.get_layer(PROBABILITIES)
     softmax_layer.temperature.assign(temperature)
     softmax_layer.bias.assign(bias.astype(np.float32))
-    scaled = val_logits / temperature + bias
+    scaled = calibrated_logits(val_logits, temperature, bias)
     before, after = softmax(val_logits), softmax(scaled)
     fitted = {
         "temperature": temperature,
@@ -145,7 +145,12 @@ def calibrate(
         "validation_ece": {"before": expected_calibration_error(before, truth),
                            "after": expected_calibration_error(after, truth)},
     }  # fmt: skip
-    return fitted, softmax(test_logits / temperature + bias)
+    return fitted, softmax(calibrated_logits(test_logits, temperature, bias))
+
+
+def calibrated_logits(logits: np.ndarray, temperature: float, bias: np.ndarray) -> np.ndarray:
+    """What TemperatureSoftmax feeds its softmax, in numpy."""
+    return logits / temperature + bias
 
 
 def predict_guarded(model: keras.Model, images: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:

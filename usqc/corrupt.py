@@ -12,7 +12,7 @@ from tqdm import tqdm
 from usqc import corruptions as C
 from usqc import dataset, streams
 from usqc.errors import UsqcError
-from usqc.label_rule import below_range, draw_intensity
+from usqc.label_rule import below_range, draw_near_threshold
 from usqc.parallel import ordered_map
 from usqc.params import ThesisSampling
 from usqc.similarity import ssim
@@ -36,6 +36,7 @@ class Plan:
     thesis: ThesisSampling
     ranges: dict[str, LabelRange] | None = None
     below_share: float = 0.0
+    concentration: float = 1.0  # usqc.label_rule.draw_near_threshold's power
 
 
 def threshold_ranges(limits: dict[str, tuple[float | None, float]], start: float) -> dict[str, LabelRange]:
@@ -94,18 +95,19 @@ def _thesis_set(clean: np.ndarray, image_id: str, plan: Plan):
 def _threshold_set(clean: np.ndarray, image_id: str, plan: Plan):
     """The threshold rule: each corruption from its threshold to the end of its range; the
     original class a clean original or, with probability `below_share`, a corruption (chosen
-    at random) drawn under its threshold, so the four classes stay equal."""
+    at random) drawn under its threshold, so the four classes stay equal. `concentration` crowds
+    both sides' draws towards the threshold."""
     first = streams.generator(plan.seed, "corrupt", image_id, "original")
     weak = [name for name, r in plan.ranges.items() if r.below is not None]
     if weak and first.random() < plan.below_share:
         name = weak[int(first.integers(len(weak)))]
-        x = draw_intensity(name, *plan.ranges[name].below, first)
+        x = draw_near_threshold(name, plan.ranges[name].below, False, plan.concentration, first)
         floats, intensities, applied = [C.REGISTRY[name].apply(clean, x, first, plan.size)], [x], [name]
     else:
         floats, intensities, applied = [C.resize(clean, plan.size)], [0.0], [C.NONE]
     for name in C.LABELS[1:]:
         rng = streams.generator(plan.seed, "corrupt", image_id, name)
-        x = draw_intensity(name, *plan.ranges[name].above, rng)
+        x = draw_near_threshold(name, plan.ranges[name].above, True, plan.concentration, rng)
         floats.append(C.REGISTRY[name].apply(clean, x, rng, plan.size))
         intensities.append(x)
         applied.append(name)

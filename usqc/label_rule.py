@@ -79,3 +79,26 @@ def draw_intensity(name: str, low: float, high: float, rng: np.random.Generator)
     if name == "blur":
         return float(rng.integers(int(round(low)), int(round(high)) + 1))
     return float(rng.uniform(low, high))
+
+
+def draw_near_threshold(
+    name: str, side: tuple[float, float], threshold_at_low: bool, power: float, rng: np.random.Generator
+) -> float:
+    """An intensity on one side of a threshold whose distance from it is the side's span x U^power.
+
+    Power 1 is draw_intensity, bit for bit. Larger powers crowd the draws towards the threshold,
+    where the two labels meet and a uniform draw leaves a model few examples (power 2: half of
+    them in the quarter of the side nearest the threshold). Under the threshold (`threshold_at_low`
+    false) the threshold itself is never drawn; blur radii stay whole pixels.
+    """
+    low, high = side
+    if power == 1.0:
+        return draw_intensity(name, low, high, rng)
+    share = rng.random() ** power
+    if name == "blur":
+        radii = np.arange(int(round(low)), int(round(high)) + 1)
+        k = min(int(share * len(radii)), len(radii) - 1)
+        return float(radii[k] if threshold_at_low else radii[-1 - k])
+    if threshold_at_low:
+        return float(low + (high - low) * share)
+    return float(min(high - (high - low) * share, np.nextafter(high, low)))

@@ -132,6 +132,9 @@ class CorruptParams:
     below_threshold_share: float = param(
         min=0.0, max=1.0, doc="threshold rule: share of the original class that is a corruption below its threshold"
     )
+    threshold_concentration: float = param(
+        min=1.0, max=10.0, doc="threshold rule: a draw's distance from its threshold = the side's span x U^this"
+    )
     split: str = param(choices=("grouped", "random"), doc="random: the thesis' leaky split of the 4x set (measuring)")
     examples: int = param(min=1, max=12, doc="source images shown in plots/corrupt/examples.png")
     thesis: ThesisSampling = param()
