@@ -47,3 +47,22 @@ def test_processes_read_their_own_contiguous_parts_of_each_global_batch():
     parts = [ImageBatches(images, labels, batches, part=p, parts=2) for p in range(2)]
     for index, rows in enumerate(batches):
         assert np.concatenate([part[index][1] for part in parts]).tolist() == rows.tolist()
+
+
+def test_fit_input_yields_the_pydataset_batches_in_order_without_tf_data_autotuning():
+    # Autotuning's thread made every training wait up to a minute after its last epoch.
+    from usqc import backend
+
+    images = np.arange(6 * 4 * 4, dtype=np.uint8).reshape(6, 4, 4)
+    labels = np.array([0, 1, 2, 3, 0, 1])
+    batches = ImageBatches(images, labels, [np.array([5, 1]), np.array([0, 3]), np.array([2])])
+    pipeline = backend.fit_input(batches)
+    if backend.name() != "tensorflow":
+        assert pipeline is batches
+        return
+    assert pipeline.options().autotune.enabled is False
+    read = [(x.numpy(), y.numpy()) for x, y in pipeline]
+    assert len(read) == len(batches)
+    for (x, y), (want_x, want_y) in zip(read, (batches[i] for i in range(len(batches))), strict=True):
+        np.testing.assert_array_equal(x, want_x)
+        np.testing.assert_array_equal(y, want_y)

@@ -143,6 +143,29 @@ def distribution_for(distribute: str, precision: str, seed: int, bfloat16_on_cpu
                         process_count=jax.process_count(), policy=policy)  # fmt: skip
 
 
+def fit_input(batches: keras.utils.PyDataset):
+    """What `model.fit` reads `batches` through. JAX: `batches`. TensorFlow: the tf.data pipeline Keras
+    builds for a PyDataset (a generator, one batch read ahead), with tf.data's autotuning off: when
+    `fit` returns, the iterator's destructor waits for the autotuning thread's next wake-up, which
+    comes up to a minute later (0.0-48.5 s per training measured; benchmarks/bench_train.py)."""
+    if name() != "tensorflow":
+        return batches
+    import tensorflow as tf
+
+    def spec(array) -> tf.TensorSpec:
+        array = np.asarray(array)
+        return tf.TensorSpec((None, *array.shape[1:]), tf.as_dtype(array.dtype))
+
+    first = batches[0]
+    signature = tuple(spec(part) for part in first) if isinstance(first, tuple) else spec(first)
+    dataset = tf.data.Dataset.from_generator(
+        lambda: (batches[i] for i in range(len(batches))), output_signature=signature
+    )
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(1).with_options(options)
+
+
 def training_forward(model: keras.Model) -> Callable[[np.ndarray], None]:
     """`model(x, training=True)` compiled once, for its side effect on the BatchNorm moving statistics
     (eager, batch by batch, the pass costs more than a training epoch of the same images)."""

@@ -58,8 +58,9 @@ def fit(
         trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
     trainer.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    def this_process_part(row_batches: list[np.ndarray]) -> ImageBatches:
-        return ImageBatches(images, labels, row_batches, distribution.process_index, distribution.process_count)
+    def this_process_part(row_batches: list[np.ndarray]):
+        part = ImageBatches(images, labels, row_batches, distribution.process_index, distribution.process_count)
+        return backend.fit_input(part)
 
     batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
     train = this_process_part(batches)
