@@ -147,7 +147,8 @@ def fit_input(batches: keras.utils.PyDataset):
     """What `model.fit` reads `batches` through. JAX: `batches`. TensorFlow: the tf.data pipeline Keras
     builds for a PyDataset (a generator, one batch read ahead), with tf.data's autotuning off: when
     `fit` returns, the iterator's destructor waits for the autotuning thread's next wake-up, which
-    comes up to a minute later (0.0-48.5 s per training measured; benchmarks/bench_train.py)."""
+    comes up to a minute later (48.5 s of a one-epoch train_vgg16 under py-spy; benchmarks/bench_train.py
+    times the wait)."""
     if name() != "tensorflow":
         return batches
     import tensorflow as tf

@@ -74,10 +74,16 @@ def below_range(name: str, threshold: float, start: float) -> tuple[float, float
     return (low, high) if low < high else None
 
 
+def whole_radii(low: float, high: float) -> tuple[int, int]:
+    """The first and last whole blur radius of [low, high] (both included)."""
+    return int(round(low)), int(round(high))
+
+
 def draw_intensity(name: str, low: float, high: float, rng: np.random.Generator) -> float:
     """Uniform in [low, high]; blur radii are whole pixels (both ends included)."""
     if name == "blur":
-        return float(rng.integers(int(round(low)), int(round(high)) + 1))
+        first, last = whole_radii(low, high)
+        return float(rng.integers(first, last + 1))
     return float(rng.uniform(low, high))
 
 
@@ -96,7 +102,8 @@ def draw_near_threshold(
         return draw_intensity(name, low, high, rng)
     share = rng.random() ** power
     if name == "blur":
-        radii = np.arange(int(round(low)), int(round(high)) + 1)
+        first, last = whole_radii(low, high)
+        radii = np.arange(first, last + 1)
         k = min(int(share * len(radii)), len(radii) - 1)
         return float(radii[k] if threshold_at_low else radii[-1 - k])
     if threshold_at_low:
