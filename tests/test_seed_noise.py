@@ -36,6 +36,19 @@ def test_summary_gives_mean_and_sample_sd_per_metric_and_skips_what_a_run_lacks(
     assert "| vgg16 test accuracy | 0.900 ± 0.100 | 0.800 – 1.000 | 0.277 | 0.800 | 0.900 | 1.000 |" in text
 
 
+def test_headline_reads_the_guard_rejections_of_the_guarded_models():
+    guard = {"non_ultrasound": {"value": 0.96}, "phantom_test": {"value": 0.05}}
+    real_eval = {
+        "guard": {"vgg16": guard, "xception": guard, "non_ultrasound_inputs": ["black"]},
+        "hc18": {m: {"out_of_domain": {"value": 0.1}} for m in ("vgg16", "xception")},
+    }
+    values = seed_noise.headline({"metrics/real_eval.json": real_eval}.get)
+    assert values["xception guard: non-ultrasound rejected"] == 0.96
+    assert values["vgg16 guard: phantom test rejected"] == 0.05
+    assert values["vgg16 guard: HC18 rejected"] == 0.1
+    assert not any(name.startswith("baseline guard") for name, _, _ in seed_noise.HEADLINE)
+
+
 def test_differences_are_beyond_noise_only_outside_the_seed_band():
     noise = seed_noise.summary({seed: seed_noise.headline(run_metrics(v, 2.0).get) for seed, v in [(1, 0.8), (2, 0.9)]})
     band = seed_noise.DIFF_NOISE * noise["vgg16 test accuracy"]["sd"]  # 0.196
