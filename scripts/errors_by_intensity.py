@@ -29,12 +29,15 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["vgg16", "xception", "baseline"])
     args = parser.parse_args()
 
-    manifest = pd.read_csv(args.data / "manifest.csv")
+    try:
+        manifest = pd.read_csv(args.data / "manifest.csv")
+        thresholds = {k: v["floor"] for k, v in json.loads(args.sweep_metrics.read_text())["thresholds"].items()}
+        tables = {m: pd.read_csv(args.plots / f"train_{m}" / "predictions.csv") for m in args.models}
+    except (OSError, KeyError, ValueError) as exc:
+        raise SystemExit(f"errors_by_intensity: pipeline outputs unreadable ({exc}); run dvc repro first") from None
     test = manifest[manifest["split"] == "test"].reset_index(drop=True)
-    thresholds = {k: v["floor"] for k, v in json.loads(args.sweep_metrics.read_text())["thresholds"].items()}
     predicted = {}
-    for m in args.models:
-        table = pd.read_csv(args.plots / f"train_{m}" / "predictions.csv")
+    for m, table in tables.items():
         if not np.array_equal(table["actual"].to_numpy(), test["label"].to_numpy()):
             raise SystemExit(f"{m}: predictions do not match {args.data}'s test rows; run dvc repro first")
         predicted[m] = table["predicted"].to_numpy()

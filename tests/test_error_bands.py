@@ -34,3 +34,11 @@ def test_bands_count_each_copy_once_and_score_it():
 
 def test_near_threshold_flags_only_copies_within_the_band():
     assert near_threshold(copies_and_original(), THRESHOLDS).tolist() == [False, True, True, False, True, False]
+
+
+def test_a_corruption_without_threshold_is_one_row_and_never_near():
+    test = copies_and_original()
+    thresholds = {**THRESHOLDS, "scale_up": None}  # the sweep never failed: every crop is original
+    table = band_table(test, {"m": test["label"].to_numpy()}, thresholds).set_index(["corruption", "band"])
+    assert table.loc[("scale_up", "no threshold"), "images"] == 4
+    assert not near_threshold(test, thresholds)[:4].any()

@@ -14,13 +14,19 @@ from usqc import corruptions as C
 BANDS = (0.0, 0.8, 1.0, 1.15, np.inf)  # intensity / threshold
 
 
-def band_table(test: pd.DataFrame, predicted: dict[str, np.ndarray], thresholds: dict[str, float]) -> pd.DataFrame:
+def band_table(
+    test: pd.DataFrame, predicted: dict[str, np.ndarray], thresholds: dict[str, float | None]
+) -> pd.DataFrame:
     """One row per (corruption, band) and one for the clean originals: image count, and each model's
-    accuracy and share of its test errors there."""
+    accuracy and share of its test errors there. A corruption without a threshold (the sweep never
+    failed: every copy is labelled original) is one row."""
     wrong = {m: p != test["label"].to_numpy() for m, p in predicted.items()}
     groups = []
     for name in C.LABELS[1:]:
         copies = (test["applied"] == name).to_numpy()
+        if thresholds.get(name) is None:
+            groups.append((name, "no threshold", copies))
+            continue
         relative = test["intensity"].to_numpy() / thresholds[name]
         for low, high in zip(BANDS[:-1], BANDS[1:], strict=True):
             groups.append((name, f"[{low:g}, {high:g})", copies & (relative >= low) & (relative < high)))
@@ -37,10 +43,12 @@ def band_table(test: pd.DataFrame, predicted: dict[str, np.ndarray], thresholds:
     return pd.DataFrame(rows)
 
 
-def near_threshold(test: pd.DataFrame, thresholds: dict[str, float]) -> np.ndarray:
+def near_threshold(test: pd.DataFrame, thresholds: dict[str, float | None]) -> np.ndarray:
     """Rows whose corruption's intensity lies within [BANDS[1], BANDS[3]) x its threshold."""
     near = np.zeros(len(test), bool)
     for name, threshold in thresholds.items():
+        if threshold is None:
+            continue
         relative = test["intensity"].to_numpy() / threshold
         near |= (test["applied"] == name).to_numpy() & (relative >= BANDS[1]) & (relative < BANDS[3])
     return near
