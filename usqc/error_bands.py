@@ -14,6 +14,17 @@ from usqc import corruptions as C
 BANDS = (0.0, 0.8, 1.0, 1.15, np.inf)  # intensity / threshold
 
 
+def relative_intensity(test: pd.DataFrame, thresholds: dict[str, float | None]) -> np.ndarray:
+    """Each row's intensity / its corruption's threshold; NaN for clean originals and for corruptions
+    without a threshold."""
+    relative = np.full(len(test), np.nan)
+    for name, threshold in thresholds.items():
+        if threshold is not None:
+            rows = (test["applied"] == name).to_numpy()
+            relative[rows] = test["intensity"].to_numpy()[rows] / threshold
+    return relative
+
+
 def band_table(
     test: pd.DataFrame, predicted: dict[str, np.ndarray], thresholds: dict[str, float | None]
 ) -> pd.DataFrame:
@@ -21,13 +32,13 @@ def band_table(
     accuracy and share of its test errors there. A corruption without a threshold (the sweep never
     failed: every copy is labelled original) is one row."""
     wrong = {m: p != test["label"].to_numpy() for m, p in predicted.items()}
+    relative = relative_intensity(test, thresholds)
     groups = []
     for name in C.LABELS[1:]:
         copies = (test["applied"] == name).to_numpy()
         if thresholds.get(name) is None:
             groups.append((name, "no threshold", copies))
             continue
-        relative = test["intensity"].to_numpy() / thresholds[name]
         for low, high in zip(BANDS[:-1], BANDS[1:], strict=True):
             groups.append((name, f"[{low:g}, {high:g})", copies & (relative >= low) & (relative < high)))
     groups.append(("none (clean originals)", "-", (test["applied"] == C.NONE).to_numpy()))
@@ -45,10 +56,5 @@ def band_table(
 
 def near_threshold(test: pd.DataFrame, thresholds: dict[str, float | None]) -> np.ndarray:
     """Rows whose corruption's intensity lies within [BANDS[1], BANDS[3]) x its threshold."""
-    near = np.zeros(len(test), bool)
-    for name, threshold in thresholds.items():
-        if threshold is None:
-            continue
-        relative = test["intensity"].to_numpy() / threshold
-        near |= (test["applied"] == name).to_numpy() & (relative >= BANDS[1]) & (relative < BANDS[3])
-    return near
+    relative = relative_intensity(test, thresholds)
+    return (relative >= BANDS[1]) & (relative < BANDS[3])  # NaN compares False
