@@ -1,15 +1,19 @@
 """Training input pipelines and Keras backends, compared in one run on this machine.
 
     python benchmarks/bench_backends.py [--arch xception] [--images 1024] [--epochs 3] [--size 72]
+        [--backends tensorflow,jax] [--precision float32|auto|mixed_float16|...]
 
 1. TensorFlow backend, this process: the same model trained by `model.fit` on the tf.data
    pipeline usqc used before it supported other backends (tf.data shuffle, numpy_function gather,
    prefetch) and on the Keras PyDataset that replaced it (usqc.model_input.ImageBatches over
    epoch_batches). Steady-state epoch rates (the first epoch traces) and their ratio.
 2. Each backend in its own process (Keras picks one per process): `usqc.training.fit` as the
-   training stages call it, no validation pass, BatchNorm recalibration included; images/s counted
-   as the stages count them and steady epoch rates, each as a ratio to TensorFlow.
+   training stages call it (usqc.backend.distribution_for with `distribute: auto` and --precision,
+   as `train_*.precision`), no validation pass, BatchNorm recalibration included; images/s counted
+   as the stages count them and steady epoch rates, each as a ratio to the first backend listed.
 Random images: the rates do not depend on the content. Run it alone on the machine.
+Part 1 needs TensorFlow and runs only when --backends lists it: on a GPU box with JAX alone,
+`--backends jax --precision auto --size 174 --batch-size 64` gives the thesis-scale training rate.
 """
 
 from __future__ import annotations
@@ -105,37 +109,49 @@ def child(args) -> None:
     # isort: split
     import keras
 
-    from usqc.backend import make_deterministic
-    from usqc.models import build
+    from usqc.backend import distribution_for
+    from usqc.models import ARCHS, build
     from usqc.training import fit
 
     images, labels = data(args)
-    make_deterministic(0)
-    model = build(args.arch, args.size, 4, "none")
-    clock = epoch_clock()
-    start = time.perf_counter()
-    history = fit(model, images, labels, np.arange(len(images)), np.array([], int), epochs=args.epochs,
-                  batch_size=args.batch_size, learning_rate=1e-4, seed=0, callbacks=[clock])  # fmt: skip
-    seconds = time.perf_counter() - start
-    print(json.dumps({"backend": keras.backend.backend(), "rate": len(images) * args.epochs / seconds,
-                      "steady": len(images) / float(np.median(clock.epochs[1:])),
-                      "loss": [float(x) for x in history.history["loss"]]}))  # fmt: skip
+    distribution = distribution_for("auto", args.precision, 0, ARCHS[args.arch].bfloat16_on_cpu)
+    with distribution.scope():
+        model = build(args.arch, args.size, 4, "none")
+        clock = epoch_clock()
+        start = time.perf_counter()
+        history = fit(model, images, labels, np.arange(len(images)), np.array([], int), epochs=args.epochs,
+                      batch_size=args.batch_size, learning_rate=1e-4, seed=0, callbacks=[clock],
+                      distribution=distribution)  # fmt: skip
+        seconds = time.perf_counter() - start
+    result = {
+        "backend": keras.backend.backend(),
+        "rate": len(images) * args.epochs / seconds,
+        "steady": len(images) / float(np.median(clock.epochs[1:])),
+        "policy": distribution.policy,
+        "devices": list(distribution.devices),
+        "loss": [float(x) for x in history.history["loss"]],
+    }
+    print(json.dumps(result))
 
 
 def compare_backends(args) -> None:
     results = {}
-    for backend in BACKENDS:
+    for backend in args.backends:
         command = [sys.executable, __file__, "--child", *sys.argv[1:]]
-        env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO)}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))  # keep the caller's
+        env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": path}
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode:  # the child's own error, not only its exit status
+            sys.exit(f"{backend} run failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
         results[backend] = json.loads(done.stdout.strip().splitlines()[-1])
     print(
         f"2. usqc.training.fit per backend: {args.arch} at {args.size} px, {args.images} images, {args.epochs} epochs"
     )
-    reference = results["tensorflow"]
+    first, reference = next(iter(results.items()))
     for backend, r in results.items():
         print(f"   {backend:10s} {r['rate']:6.1f} images/s as the stages count ({r['rate'] / reference['rate']:.2f} of "
-              f"TensorFlow), steady epoch {r['steady']:6.1f} ({r['steady'] / reference['steady']:.2f}); "
+              f"{first}), steady epoch {r['steady']:6.1f} ({r['steady'] / reference['steady']:.2f}); "
+              f"{r['policy']} on {', '.join(r['devices']) or 'one device'}; "
               f"losses {', '.join(f'{x:.4f}' for x in r['loss'])}")  # fmt: skip
 
 
@@ -147,12 +163,18 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=72)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--backends", type=lambda s: s.split(","), default=list(BACKENDS))
+    parser.add_argument("--precision", default="float32", help="as train_*.precision (auto: the stages' default)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    compare_pipelines(args)
+    unknown = sorted(set(args.backends) - set(BACKENDS))
+    if unknown:
+        parser.error(f"unknown backend(s) {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
+    if "tensorflow" in args.backends:
+        compare_pipelines(args)
     compare_backends(args)
 
 
