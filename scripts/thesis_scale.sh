@@ -63,4 +63,7 @@ for o in "${overrides[@]}"; do
   $replaced || args+=(-S "$o")
 done
 for e in "${extra[@]}"; do args+=(-S "$e"); done
+# JAX on a GPU spends minutes compiling each stage's steps; its persistent cache lets a rerun
+# (another seed, another -S) reuse them (an H200, Xception at 72 px: 95 s -> 39 s). TensorFlow ignores it.
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/usqc/jax}"
 exec dvc exp run --name "$name" "${args[@]}"
