@@ -1,11 +1,13 @@
 """Training-stage throughput against a plain `model.fit` on the same model, in one process.
 
     python benchmarks/bench_train.py [--arch xception] [--images 1024] [--epochs 2] [--size 72]
+        [--precision auto|float32|mixed_bfloat16|...]
 
 Baseline: `model.fit` on float32 arrays already in memory, no validation, nothing after it.
 Then `usqc.training.fit` as the training stages call it (a Keras PyDataset over the uint8 array, read
 through `usqc.backend.fit_input`; validation on 15 % more images, BatchNorm recalibration), and the
-same with the PyDataset handed to Keras as it is (the code before fit_input). Prints each one's
+same with the PyDataset handed to Keras as it is (the code before fit_input); all three under one
+dtype policy (--precision as `train_*.precision`, default auto: the stage's own on this CPU). Prints each one's
 images/s counted the way the stages count them (fit images x epochs / whole call), the steady-state
 epoch rate, and the fixed costs: first-epoch tracing, validation, the BatchNorm pass, and the wait
 after the last epoch (TensorFlow: the tf.data iterator's destructor waits for the autotuning
@@ -22,8 +24,8 @@ import keras
 import numpy as np
 
 from usqc import backend
-from usqc.backend import make_deterministic
-from usqc.models import build
+from usqc.backend import distribution_for, make_deterministic
+from usqc.models import ARCHS, build
 from usqc.training import fit, recalibrate
 
 
@@ -57,7 +59,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--size", type=int, default=72)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--precision", default="auto", help="as train_*.precision")
     args = parser.parse_args()
+    policy = distribution_for("off", args.precision, 0, ARCHS[args.arch].bfloat16_on_cpu).policy
     n, e, b = args.images, args.epochs, args.batch_size
     n_val = int(round(n * 0.15 / 0.85))
     rng = np.random.default_rng(0)
@@ -84,7 +88,7 @@ def main() -> None:
     finally:
         backend.fit_input = fit_input
 
-    print(f"{args.arch} at {args.size} px, {n} fit + {n_val} validation images, {e} epochs, batch {b}")
+    print(f"{args.arch} at {args.size} px, {n} fit + {n_val} validation images, {e} epochs, batch {b}, {policy}")
     print(f"plain model.fit: {n * e / plain:6.1f} images/s (steady epoch {n / steady:6.1f} images/s)")
     print(f"  first-epoch overhead (tracing): {clock_overhead(plain - plain_wait, steady, e):5.1f} s")
     print(f"  wait after the last epoch: {plain_wait:5.1f} s")
