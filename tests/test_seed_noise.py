@@ -127,3 +127,11 @@ def test_seeds_script_refuses_a_bad_count_before_queueing_anything(args):
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "N" in done.stderr
     assert "Queued" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["2020", "x"], ["-1"]])
+def test_plane_share_script_refuses_a_bad_seed_before_running_a_stage(args):
+    done = subprocess.run(["bash", str(REPO / "scripts/plane_share.sh"), *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "seed" in done.stderr
+    assert done.stdout == ""
