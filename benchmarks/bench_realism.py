@@ -14,7 +14,8 @@ fitted part (folds split by image, HC18 by subject):
 - image test: whole field-of-view statistics, the same two classifiers; the medians of each
   statistic on both sides;
 - the share of the real-eval heads that the phantom-trained plane classifier
-  (models/plane_classifier.keras, from `dvc repro threshold_sweep`) calls BPD.
+  (models/plane_classifier.keras, from `dvc repro threshold_sweep`) calls BPD; with
+  `--plane-share-only`, only that (scripts/plane_share.sh, once per seed).
 `--figure` draws held-out phantom BPD views above real-eval HC18 views (CC BY 4.0, see data/hc18).
 """
 
@@ -122,7 +123,18 @@ def main() -> None:
     parser.add_argument("--planes", nargs="+", default=["BPD", "CRL", "NT"], help="the plane classifier's classes")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--figure", type=Path, help="draw phantom and real views side by side here")
+    parser.add_argument(
+        "--plane-share-only", action="store_true", help="only the plane classifier's calls (no phantom, no tests)"
+    )
     args = parser.parse_args()
+    if args.plane_share_only:  # scripts/plane_share.sh: the phantom's seed is not the model's
+        shares = plane_share(args.model, real_views(args.real, "eval")[0], args.planes)
+        if shares is None:
+            raise SystemExit(f"bench_realism: no {args.model}: train it first (dvc repro threshold_sweep)")
+        print("plane classifier on real-eval heads: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
+        if args.json:
+            args.json.write_text(json.dumps({"plane_classifier_on_real_eval": shares}, indent=2) + "\n")
+        return
 
     real_fit, real_fit_groups = real_views(args.real, "train")
     real_test, real_test_groups = real_views(args.real, "eval")

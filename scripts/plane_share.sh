@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13's plane-classifier check over seeds: for each SEED, `ingest` and `threshold_sweep` rerun with
 # base.seed=SEED on the workspace's code and params, outputs in a temporary folder (the repository and
-# DVC's cache are not touched), then `bench_realism.py --model` on that seed's plane classifier. Prints,
+# DVC's cache are not touched), then `bench_realism.py --plane-share-only` on that seed's plane classifier. Prints,
 # per seed, the clean accuracy, the thresholds and the share of the HC18 real-eval heads called each
 # plane; then the mean BPD share. About 3.5 minutes a seed on 2 cores (AMD EPYC Zen 5).
 #
@@ -27,7 +27,7 @@ yaml.safe_dump(p, open(sys.argv[2], 'w'), sort_keys=False)" "$seed" "$out/params
     --samples "$out/samples.png"
   run python stages/threshold_sweep.py --params "$out/params.yaml" --clean "$out/clean" --model "$out/plane.keras" \
     --metrics "$out/threshold_sweep.json" --plots "$out/plots"
-  run python benchmarks/bench_realism.py --model "$out/plane.keras" --json "$out/realism.json"
+  run python benchmarks/bench_realism.py --plane-share-only --model "$out/plane.keras" --json "$out/realism.json"
 done
 python - "$work" "$@" <<'EOF'
 import json, sys

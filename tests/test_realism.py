@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -51,3 +55,15 @@ def test_two_sample_test_tells_apart_only_what_differs():
     different = two_sample(side(3.0), side(3.0), seed=0)
     for name in ("logistic", "boosted_trees"):
         assert same[name]["held_out"] < 0.62 and different[name]["held_out"] > 0.95
+
+
+def test_plane_share_only_without_a_model_says_how_to_get_one_and_writes_nothing(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "shares.json"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_realism.py", "--plane-share-only", "--model", str(tmp_path / "none.keras"),
+         "--json", str(out)],
+        cwd=repo, capture_output=True, text=True, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode != 0 and not out.exists()
+    assert done.stderr.strip().count("\n") == 0 and "dvc repro threshold_sweep" in done.stderr
