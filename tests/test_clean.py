@@ -188,6 +188,7 @@ def test_move_takes_flagged_files_out_and_dry_run_touches_nothing(scans, model_p
     ("make_args", "message"),
     [
         (lambda src, m: [src / "missing", "--model", m], "folder not found"),
+        (lambda src, m: [src / "notes.txt", "--model", m], "a file, not a folder"),
         (lambda src, m: [src, "--model", src / "none.keras"], "model not found"),
         (lambda src, m: [src, "--model", m, "--pattern", "*.nii"], "no files match *.nii"),
         (lambda src, m: [src, "--model", m, "--threshold", 0], "--threshold must be in (0, 1]"),

@@ -47,6 +47,8 @@ def model_view(path: str | Path, clean_size: int, image_size: int, mask_fov: boo
 def find_images(src: Path, patterns: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
     """Files under `src` whose name matches a pattern (case-insensitive), sorted; hidden files and
     folders, and anything inside `exclude` (the quarantine), are skipped."""
+    if src.is_file():
+        raise UsqcError(f"{src}: a file, not a folder; give the folder that holds it (and --pattern for its name)")
     if not src.is_dir():
         raise UsqcError(f"{src}: folder not found; give a folder of images")
     found = []
