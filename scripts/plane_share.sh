@@ -3,7 +3,7 @@
 # base.seed=SEED on the workspace's code and params, outputs in a temporary folder (the repository and
 # DVC's cache are not touched), then `bench_realism.py --plane-share-only` on that seed's plane classifier. Prints,
 # per seed, the clean accuracy, the thresholds and the share of the HC18 real-eval heads called each
-# plane; then the mean BPD share. About 3.5 minutes a seed on 2 cores (AMD EPYC Zen 5).
+# plane; then the mean BPD share. About 3.5 minutes a seed on 2 cores (AMD EPYC Zen 5), 6.6 on a Zen 4.
 #
 # Usage: scripts/plane_share.sh SEED [SEED ...]     e.g.  scripts/plane_share.sh 2020 2021 2022
 set -euo pipefail
