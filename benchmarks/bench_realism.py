@@ -97,6 +97,10 @@ def plane_share(model_path: Path, views: list[np.ndarray], planes: list[str]) ->
     return {plane: round(float((calls == k).mean()), 3) for k, plane in enumerate(planes)}
 
 
+def shares_text(shares: dict) -> str:
+    return ", ".join(f"{plane} {share:.2f}" for plane, share in shares.items())
+
+
 def side_by_side(path: Path, phantom_row: list[np.ndarray], real_row: list[np.ndarray], count: int = 6) -> None:
     import matplotlib
 
@@ -131,7 +135,7 @@ def main() -> None:
         shares = plane_share(args.model, real_views(args.real, "eval")[0], args.planes)
         if shares is None:
             raise SystemExit(f"bench_realism: no {args.model}: train it first (dvc repro threshold_sweep)")
-        print("plane classifier on real-eval heads: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
+        print(f"plane classifier on real-eval heads: {shares_text(shares)}")
         if args.json:
             args.json.write_text(json.dumps({"plane_classifier_on_real_eval": shares}, indent=2) + "\n")
         return
@@ -189,11 +193,7 @@ def main() -> None:
     shares = results["plane_classifier_on_real_eval"]
     print(
         "  plane classifier on real-eval heads: "
-        + (
-            ", ".join(f"{k} {v:.2f}" for k, v in shares.items())
-            if shares
-            else f"no {args.model} (dvc repro threshold_sweep)"
-        )
+        + (shares_text(shares) if shares else f"no {args.model} (dvc repro threshold_sweep)")
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
