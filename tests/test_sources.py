@@ -58,9 +58,12 @@ def test_folder_problems_name_the_file(tmp_path, gradient, layout, message):
         folder_items(tmp_path, PLANES)
 
 
-def test_missing_folder_and_unset_folder(tmp_path):
-    with pytest.raises(UsqcError, match="folder not found"):
+def test_missing_folder_file_as_folder_and_unset_folder(tmp_path):
+    with pytest.raises(UsqcError, match="folder not found; set ingest.folder.path"):
         folder_items(tmp_path / "nope", PLANES)
+    (tmp_path / "BPD_1.png").write_bytes(b"")
+    with pytest.raises(UsqcError, match="a file, not a folder; set ingest.folder.path"):
+        folder_items(tmp_path / "BPD_1.png", PLANES)
     with pytest.raises(UsqcError, match="ingest.folder.path is empty"):
         folder_items(None, PLANES)
 

@@ -87,6 +87,7 @@ def test_a_folder_of_patients_is_grouped_by_subfolder_with_hashed_names(tmp_path
     [
         ({"source": "folder"}, "unlabelled.folder.path is empty"),
         ({"source": "folder", "folder": {"path": "missing"}}, "folder not found"),
+        ({"source": "dicom", "dicom": {"path": "params.yaml"}}, "a file, not a folder; set unlabelled.dicom"),
         ({"source": "folder", "folder": {"path": "."}}, "no image files found"),
         ({"source": "hc18", "hc18": {"path": "."}}, "split.csv: split file missing"),
         ({"source": "nifti"}, "unlabelled.source must be one of"),

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from usqc import corruptions as C
 from usqc.corrupted_sets import originals_at
 from usqc.dicomio import DICOM_SUFFIXES, read_dicom_gray
-from usqc.errors import UsqcError
+from usqc.errors import UsqcError, require_folder
 from usqc.imageio import IMAGE_SUFFIXES, read_gray
 from usqc.ingest import clean_pixels
 
@@ -47,10 +47,7 @@ def model_view(path: str | Path, clean_size: int, image_size: int, mask_fov: boo
 def find_images(src: Path, patterns: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
     """Files under `src` whose name matches a pattern (case-insensitive), sorted; hidden files and
     folders, and anything inside `exclude` (the quarantine), are skipped."""
-    if src.is_file():
-        raise UsqcError(f"{src}: a file, not a folder; give the folder that holds it (and --pattern for its name)")
-    if not src.is_dir():
-        raise UsqcError(f"{src}: folder not found; give a folder of images")
+    require_folder(src, "give a folder of images (for one file: the folder that holds it, and --pattern NAME)")
     found = []
     skip = exclude.resolve() if exclude is not None else None
     for root, dirs, files in os.walk(src):

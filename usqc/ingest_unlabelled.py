@@ -16,7 +16,7 @@ from pathlib import Path
 
 from usqc.dataset import UNLABELLED as PLANE
 from usqc.dicomio import DICOM_SUFFIXES
-from usqc.errors import UsqcError
+from usqc.errors import UsqcError, require_folder
 from usqc.imageio import IMAGE_SUFFIXES
 from usqc.params import UnlabelledParams
 from usqc.real_sample import group_of, real_part
@@ -46,9 +46,7 @@ def unlabelled_items(params: UnlabelledParams) -> list:
     block = getattr(params, source)
     if block.path is None:
         raise UsqcError(f"{key} is empty; set it to a folder of clean scans (-S {key}=PATH)")
-    root = Path(block.path)
-    if not root.is_dir():
-        raise UsqcError(f"{root}: folder not found; set {key} to an existing folder")
+    root = require_folder(block.path, f"set {key} to an existing folder")
     if source == "hc18":
         paths, groups = real_part(root, "train")
     else:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from usqc import phantom
 from usqc.dicomio import DICOM_SUFFIXES, header, read_dicom_gray
-from usqc.errors import UsqcError
+from usqc.errors import UsqcError, require_folder
 from usqc.imageio import IMAGE_SUFFIXES, read_gray
 from usqc.params import PhantomScanner
 
@@ -96,9 +96,7 @@ def labelled_files(folder: str | Path | None, planes: tuple[str, ...], suffixes:
     sub-folder per class, sorted by class then path; `key` names the param that set the folder."""
     if folder is None:
         raise UsqcError(f"{key} is empty; set it to a folder of images (-S {key}=PATH)")
-    root = Path(folder)
-    if not root.is_dir():
-        raise UsqcError(f"{root}: folder not found; set {key} to an existing folder of images")
+    root = require_folder(folder, f"set {key} to an existing folder of images")
     entries = _visible(root)
     subdirs = [p for p in entries if p.is_dir()]
     labelled: list[tuple[str, Path]] = []
