@@ -54,7 +54,8 @@ def main() -> None:
     model = build(cfg.arch, base.image_size, len(planes), cfg.weights, param_key="threshold_sweep.weights")
     history = fit(
         model, images, labels, fit_rows, val_rows, epochs=cfg.epochs, batch_size=cfg.batch_size,
-        learning_rate=cfg.learning_rate, seed=base.seed, augment=cfg.augment,
+        learning_rate=cfg.learning_rate, seed=base.seed,
+        schedule=cfg.learning_rate_schedule, augment=cfg.augment,
     )  # fmt: skip
 
     def classify(batch: np.ndarray) -> np.ndarray:

@@ -70,6 +70,7 @@ def main() -> None:
             history = fit(
                 model, images, labels, fit_rows, val_rows,
                 epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=base.seed,
+                schedule=cfg.learning_rate_schedule,
                 patience=cfg.early_stopping_patience, callbacks=[LiveMetrics(live)], distribution=distribution,
             )  # fmt: skip
             seconds = time.perf_counter() - started  # LiveMetrics ended `live` with the training

@@ -16,6 +16,8 @@ import yaml
 
 from usqc.errors import UsqcError
 
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")  # usqc.training.learning_rate_for
+
 
 def param(*, min=None, max=None, gt=None, lt=None, choices=None, items=None, pair=False, doc=""):
     """A required params.yaml key and its allowed values.
@@ -147,6 +149,9 @@ class ThresholdSweepParams:
     epochs: int = param(min=1, max=1000)
     batch_size: int = param(min=1, max=4096)
     learning_rate: float = param(gt=0.0, lt=1.0)
+    learning_rate_schedule: str = param(
+        choices=LEARNING_RATE_SCHEDULES, doc="constant, or cosine: annealed to 0 over the epochs"
+    )
     validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
     augment: bool = param(doc="random mirroring, rotation, shift and zoom of training images")
     levels: int = param(min=2, max=1000, doc="intensities per corruption (thesis: 50)")
@@ -165,6 +170,9 @@ class TrainParams:
     epochs: int = param(min=1, max=10_000)
     batch_size: int = param(min=1, max=4096)
     learning_rate: float = param(gt=0.0, lt=1.0)
+    learning_rate_schedule: str = param(
+        choices=LEARNING_RATE_SCHEDULES, doc="constant, or cosine: annealed to 0 over the epochs"
+    )
     validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
     early_stopping_patience: int = param(min=0, max=10_000, doc="0: off (train every epoch)")
     distribute: str = param(

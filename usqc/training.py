@@ -10,6 +10,7 @@ from usqc import backend, streams
 from usqc.backend import Distribution
 from usqc.model_input import ImageBatches, as_model_input, batches_of, epoch_batches, predict_rows
 from usqc.models import recalibrate_batchnorm
+from usqc.params import LEARNING_RATE_SCHEDULES
 
 RECALIBRATION_IMAGES = 1024
 
@@ -38,6 +39,7 @@ def fit(
     batch_size: int,
     learning_rate: float,
     seed: int,
+    schedule: str = "constant",
     augment: bool = False,
     patience: int = 0,
     callbacks: list | None = None,
@@ -46,6 +48,8 @@ def fit(
     """Adam + sparse cross-entropy on `train_rows`, then BatchNorm recalibration. With `patience`,
     early stopping on the validation loss of `val_rows` (else no validation pass: the stages score
     the final model on `val_rows` themselves, after recalibration).
+
+    schedule: how the learning rate moves from `learning_rate` (learning_rate_for).
 
     augment: random mirroring, rotation (±18°), shift and zoom (±10 %) of training images. Label-
     preserving for standard planes (a fetus may face either way, the probe sit a little aside);
@@ -56,13 +60,14 @@ def fit(
     trainer = model
     if augment:  # in the trained graph, not in the saved model (random layers are identities in inference)
         trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
-    trainer.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
+    rate = learning_rate_for(schedule, learning_rate, len(batches) // epochs * epochs)
+    trainer.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
 
     def this_process_part(row_batches: list[np.ndarray]):
         part = ImageBatches(images, labels, row_batches, distribution.process_index, distribution.process_count)
         return backend.fit_input(part)
 
-    batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
     train = this_process_part(batches)
     val, callbacks = None, list(callbacks or [])
     if patience and len(val_rows):
@@ -74,6 +79,16 @@ def fit(
                           shuffle=False, callbacks=callbacks, verbose=2)  # fmt: skip
     recalibrate(model, images, train_rows, batch_size, seed)
     return history
+
+
+def learning_rate_for(schedule: str, peak: float, steps: int) -> float | keras.optimizers.schedules.CosineDecay:
+    """Adam's learning rate: `peak` at every step (constant), or annealed from `peak` to 0 along a
+    half cosine over the run's `steps` (cosine: a fixed epoch budget ends on small, careful steps)."""
+    if schedule == "constant":
+        return peak
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(peak, decay_steps=max(steps, 1))
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; one of {LEARNING_RATE_SCHEDULES}")
 
 
 def recalibrate(model: keras.Model, images: np.ndarray, train_rows: np.ndarray, batch_size: int, seed: int) -> None:
