@@ -61,7 +61,8 @@ def fit(
     if augment:  # in the trained graph, not in the saved model (random layers are identities in inference)
         trainer = keras.Sequential([plane_augmentation(seed), model], name=f"{model.name}_augmented")
     batches = epoch_batches(train_rows, batch_size, epochs, seed, distribution.replicas)
-    rate = learning_rate_for(schedule, learning_rate, len(batches) // epochs * epochs)
+    steps_per_epoch = len(batches) // epochs
+    rate = learning_rate_for(schedule, learning_rate, steps_per_epoch * epochs)
     trainer.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
 
     def this_process_part(row_batches: list[np.ndarray]):
@@ -75,7 +76,7 @@ def fit(
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True))
     # One sequence over all epochs (steps_per_epoch cuts it): Keras starts reading the next epoch
     # before the epoch hooks run, so an order reset in on_epoch_end could race it.
-    history = trainer.fit(train, validation_data=val, epochs=epochs, steps_per_epoch=len(batches) // epochs,
+    history = trainer.fit(train, validation_data=val, epochs=epochs, steps_per_epoch=steps_per_epoch,
                           shuffle=False, callbacks=callbacks, verbose=2)  # fmt: skip
     recalibrate(model, images, train_rows, batch_size, seed)
     return history
