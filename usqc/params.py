@@ -143,16 +143,22 @@ class CorruptParams:
 
 
 @dataclass(frozen=True)
-class ThresholdSweepParams:
-    arch: str = param(choices=("xception", "vgg16"), doc="plane classifier base (thesis: xception)")
+class FitParams:
+    """What every training stage (the plane classifier and the corruption classifiers) fits with."""
+
     weights: str = param(doc="imagenet, none, or a path to no-top base weights")
-    epochs: int = param(min=1, max=1000)
+    epochs: int = param(min=1, max=10_000)
     batch_size: int = param(min=1, max=4096)
     learning_rate: float = param(gt=0.0, lt=1.0)
     learning_rate_schedule: str = param(
         choices=LEARNING_RATE_SCHEDULES, doc="constant, or cosine: annealed to 0 over the epochs"
     )
     validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
+
+
+@dataclass(frozen=True)
+class ThresholdSweepParams(FitParams):
+    arch: str = param(choices=("xception", "vgg16"), doc="plane classifier base (thesis: xception)")
     augment: bool = param(doc="random mirroring, rotation, shift and zoom of training images")
     levels: int = param(min=2, max=1000, doc="intensities per corruption (thesis: 50)")
     scale_up_range: tuple[float, ...] = param(items=float, pair=True, min=0.0, lt=1.0, doc="area fraction lost")
@@ -164,16 +170,8 @@ class ThresholdSweepParams:
 
 
 @dataclass(frozen=True)
-class TrainParams:
+class TrainParams(FitParams):
     arch: str = param(choices=("vgg16", "xception"))
-    weights: str = param(doc="imagenet, none, or a path to no-top base weights")
-    epochs: int = param(min=1, max=10_000)
-    batch_size: int = param(min=1, max=4096)
-    learning_rate: float = param(gt=0.0, lt=1.0)
-    learning_rate_schedule: str = param(
-        choices=LEARNING_RATE_SCHEDULES, doc="constant, or cosine: annealed to 0 over the epochs"
-    )
-    validation_fraction: float = param(min=0.0, lt=1.0, doc="share of train groups held out for validation")
     early_stopping_patience: int = param(min=0, max=10_000, doc="0: off (train every epoch)")
     distribute: str = param(
         choices=("auto", "off", "all"), doc="auto: every GPU if any; off: one device; all: every device"
