@@ -135,3 +135,34 @@ def test_plane_share_script_refuses_a_bad_seed_before_running_a_stage(args):
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "seed" in done.stderr
     assert done.stdout == ""
+
+
+def test_compare_profiles_flags_a_shift_beyond_both_spreads_and_not_one_within_them(tmp_path, capsys):
+    def profile(vgg16: list[float], blur: list[float]) -> dict:
+        runs = {
+            seed: seed_noise.headline(run_metrics(v, t).get)
+            for seed, (v, t) in enumerate(zip(vgg16, blur, strict=True))
+        }
+        return seed_noise.summary(runs)
+
+    before = profile([0.80, 0.82, 0.84, 0.81, 0.83], [2.0] * 5)
+    shifted = profile([0.90, 0.92, 0.91], [2.0, 2.0, 2.0])
+    within = profile([0.81, 0.84, 0.80], [2.0, 3.0, 2.0])
+    rows = {r["metric"]: r for r in seed_noise.compare_profiles(before, shifted)}
+    assert rows["vgg16 test accuracy"]["difference"] == pytest.approx(0.09) and rows["vgg16 test accuracy"]["beyond"]
+    assert rows["threshold blur"]["p"] is None and not rows["threshold blur"]["beyond"]  # no spread on either side
+    rows = {r["metric"]: r for r in seed_noise.compare_profiles(before, within)}
+    assert rows["vgg16 test accuracy"]["p"] > 0.5 and not rows["vgg16 test accuracy"]["beyond"]
+    assert rows["threshold blur"]["p"] is not None  # one side varied: Welch's test applies
+    # The command line reads two --json summaries.
+    paths = []
+    for name, table in (("before", before), ("after", shifted)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps({"seeds": [], "metrics": table}))
+    seed_noise.main(["--compare", *map(str, paths), "--markdown", str(tmp_path / "compare.md")])
+    text = capsys.readouterr().out
+    assert "| vgg16 test accuracy | 0.820 ± 0.016 (5) | 0.910 ± 0.010 (3) | +0.090 **beyond** |" in text
+    assert (tmp_path / "compare.md").read_text() == text
+    (tmp_path / "bad.json").write_text("[]")
+    with pytest.raises(SystemExit, match="bad.json is not a seed-noise summary"):
+        seed_noise.main(["--compare", str(tmp_path / "bad.json"), str(paths[1])])

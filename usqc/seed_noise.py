@@ -138,6 +138,47 @@ def differences_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compare_profiles(before: dict[str, dict], after: dict[str, dict], alpha: float = 0.05) -> list[dict]:
+    """Two profiles, each measured over several seeds (`summary` tables): per headline metric in both,
+    the means, their difference and Welch's two-sided p-value; `beyond` where p < alpha. None where
+    a side has one seed or neither side varied: the spread is unknown, not 0. With ~28 metrics at
+    alpha 0.05, one or two are expected beyond by chance alone."""
+    from scipy.stats import ttest_ind_from_stats  # scikit-learn's dependency; only this function needs it
+
+    rows = []
+    for name, _, _ in HEADLINE:
+        if name not in before or name not in after:
+            continue
+        a, b = before[name], after[name]
+        known = a["sd"] is not None and b["sd"] is not None and (a["sd"] > 0 or b["sd"] > 0)
+        p = (
+            float(ttest_ind_from_stats(a["mean"], a["sd"], a["n"], b["mean"], b["sd"], b["n"], equal_var=False).pvalue)
+            if known
+            else None
+        )
+        rows.append({"metric": name, "before": a, "after": b, "difference": b["mean"] - a["mean"],
+                     "p": p, "beyond": p is not None and p < alpha})  # fmt: skip
+    return rows
+
+
+def compare_markdown(rows: list[dict]) -> str:
+    def side(row: dict) -> str:
+        sd = "–" if row["sd"] is None else f"{row['sd']:.3f}"
+        return f"{row['mean']:.3f} ± {sd} ({row['n']})"
+
+    lines = [
+        "| metric | before: mean ± sd (seeds) | after: mean ± sd (seeds) | difference | Welch p |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        p = "–" if row["p"] is None else f"{row['p']:.2f}"
+        flag = " **beyond**" if row["beyond"] else ""
+        lines.append(
+            f"| {row['metric']} | {side(row['before'])} | {side(row['after'])} | {row['difference']:+.3f}{flag} | {p} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def workspace_reader(path: str) -> dict:
     """Reads a metrics file of the workspace ({} when it is missing)."""
     try:
@@ -159,27 +200,47 @@ def git_reader(ref: str) -> Callable[[str], dict]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Mean ± sd of the headline metrics of seed runs.")
-    parser.add_argument("runs", nargs="+", metavar="SEED=REF", help="a seed and the git ref holding its metrics")
+    parser.add_argument("runs", nargs="*", metavar="SEED=REF", help="a seed and the git ref holding its metrics")
     parser.add_argument("--json", help="write the summary here")
     parser.add_argument("--markdown", help="write the Markdown table here")
+    parser.add_argument(
+        "--compare", nargs=2, metavar=("BEFORE.json", "AFTER.json"),
+        help="instead: two profiles' summaries (--json outputs), each metric's mean difference and Welch p",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    runs = {}
-    for run in args.runs:
-        seed, _, ref = run.partition("=")
-        values = headline(git_reader(ref))
-        if not values:
-            sys.exit(f"seed_noise: no metrics at {ref} (seed {seed}); did its experiment run?")
-        runs[int(seed)] = values
-    table = summary(runs)
-    text = markdown(table)
+    if args.compare:
+        if args.runs or args.json:
+            parser.error("--compare reads two summaries: give no SEED=REF runs and no --json with it")
+        before, after = (_summary_file(path) for path in args.compare)
+        text = compare_markdown(compare_profiles(before, after))
+    else:
+        if not args.runs:
+            parser.error("give at least one SEED=REF run (or --compare BEFORE.json AFTER.json)")
+        runs = {}
+        for run in args.runs:
+            seed, _, ref = run.partition("=")
+            values = headline(git_reader(ref))
+            if not values:
+                sys.exit(f"seed_noise: no metrics at {ref} (seed {seed}); did its experiment run?")
+            runs[int(seed)] = values
+        table = summary(runs)
+        text = markdown(table)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"seeds": sorted(runs), "metrics": table}, f, indent=2)
+                f.write("\n")
     print(text, end="")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"seeds": sorted(runs), "metrics": table}, f, indent=2)
-            f.write("\n")
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
+
+
+def _summary_file(path: str) -> dict[str, dict]:
+    try:
+        with open(path) as f:
+            return json.load(f)["metrics"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        sys.exit(f"seed_noise: {path} is not a seed-noise summary ({error}); write one with --json")
 
 
 if __name__ == "__main__":
