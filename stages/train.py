@@ -48,7 +48,7 @@ def main() -> None:
     from usqc.evaluation import confusion, prediction_table, report
     from usqc.figures import confusion_figure
     from usqc.live import LiveMetrics
-    from usqc.models import ARCHS, build, float32_twin
+    from usqc.models import ARCHS, build, float32_twin, mirror_averaged
     from usqc.saved_models import save_model
     from usqc.split import hold_out
     from usqc.training import fit
@@ -75,6 +75,8 @@ def main() -> None:
             )  # fmt: skip
             seconds = time.perf_counter() - started  # LiveMetrics ended `live` with the training
         model = float32_twin(model, cfg.arch)
+        if cfg.mirror_average:  # before calibration: temperature, biases and guard fit the averaged features
+            model = mirror_averaged(model)
         calibration, test_probabilities = calibrate(
             model, images, labels, fit_rows, val_rows, test,
             quantile=cfg.guard_quantile, seed=base.seed, batch_size=cfg.batch_size,

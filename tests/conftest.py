@@ -91,6 +91,7 @@ TINY_PARAMS = {
             "distribute": "auto",
             "precision": "auto",
             "guard_quantile": 0.95,
+            "mirror_average": arch == "vgg16",
         }
         for arch in ("vgg16", "xception")
     },

@@ -87,3 +87,22 @@ def test_a_mixed_precision_model_is_evaluated_and_saved_as_its_float32_twin():
     # Same weights: the answers differ by bfloat16's rounding (8 significant bits), not more.
     np.testing.assert_allclose(np.asarray(twin(images)), np.asarray(trained(images)), atol=5e-3)
     assert models.float32_twin(twin, "vgg16") is twin
+
+
+def test_a_mirror_averaged_model_shares_the_weights_and_averages_the_features_of_both_views():
+    keras.utils.set_random_seed(0)
+    plain = models.build("vgg16", 32, 4, "none")
+    averaged = models.mirror_averaged(plain)
+    shared = {id(w) for w in averaged.get_layer("encoder").weights}
+    assert shared == {id(w) for w in plain.weights[: len(shared)]}  # the trained layers themselves
+    for ours, theirs in zip(averaged.weights, plain.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+    x = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3)).astype("float32")
+    mirror = x[:, :, ::-1]
+    assert not np.allclose(np.asarray(plain(x)), np.asarray(plain(mirror)), atol=1e-4)  # plain: not symmetric
+
+    def features(model, images):
+        return np.asarray(keras.Model(model.inputs, model.get_layer("features").output)(images))
+
+    np.testing.assert_allclose(features(averaged, x), (features(plain, x) + features(plain, mirror)) / 2, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(averaged(x)), np.asarray(averaged(mirror)), atol=1e-6)

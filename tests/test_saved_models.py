@@ -6,13 +6,15 @@ import pytest
 
 from usqc.errors import UsqcError
 from usqc.model_input import as_model_input
-from usqc.models import build
+from usqc.models import build, mirror_averaged
 from usqc.saved_models import load_classifier, save_model
 
 
-def test_same_weights_give_the_same_bytes_and_the_same_predictions(tmp_path):
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_same_weights_give_the_same_bytes_and_the_same_predictions(tmp_path, mirrored):
     keras.utils.set_random_seed(0)
     model = build("vgg16", 32, 4, "none")
+    model = mirror_averaged(model) if mirrored else model
     save_model(model, tmp_path / "a.keras")
     save_model(model, tmp_path / "b.keras")
     assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()

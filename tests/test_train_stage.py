@@ -3,6 +3,7 @@
 import json
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -63,6 +64,9 @@ def test_one_epoch_on_tiny_images_writes_model_metrics_curves_and_confusion(corr
     # VGG16 trains in bfloat16 on a CPU with AMX or AVX-512 BF16; whatever the training precision, the file is float32.
     assert metrics["precision"] == backend.dtype_policy("auto", False, models.ARCHS[arch].bfloat16_on_cpu)
     assert {layer.compute_dtype for layer in models.all_layers(model)} == {"float32"}
+    if arch == "vgg16":  # conftest's params average its features over the image and its mirror
+        x = np.random.default_rng(0).integers(0, 256, (2, 72, 72, 3)).astype("float32")
+        np.testing.assert_allclose(np.asarray(model(x)), np.asarray(model(x[:, :, ::-1])), atol=1e-6)
     plots = corrupted / f"run1/plots_{arch}"
     assert list(pd.read_csv(plots / "predictions.csv").columns) == ["actual", "predicted"]
     assert (plots / "confusion.png").exists()

@@ -5,17 +5,21 @@ identity layer that holds the out-of-domain guard (usqc.calibration); both are n
 
 A built model takes plain 0-255 grayscale replicated to three channels and applies its own
 architecture's input preprocessing inside, so a saved `.keras` file is self-contained.
+
+After training, `mirror_averaged` can make a model average its features over the image and its
+left-right mirror (test-time augmentation): every corruption is mirror-symmetric, so is the label.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers
+from keras import layers, ops
 
 from usqc.calibration import FEATURES, GUARD, LOGITS, PROBABILITIES, TemperatureSoftmax
 from usqc.errors import UsqcError
@@ -115,10 +119,39 @@ def build(
     x = base(preprocessing(arch)(inputs))
     x = layers.Flatten()(x)
     x = layers.Dense(1024, activation="relu", name=FEATURES)(x)
-    x = DomainGuard(n_classes, name=GUARD)(x)  # identity; holds the out-of-domain statistics once calibrated
+    return keras.Model(inputs, _head(x, n_classes), name=f"{arch}_classifier")
+
+
+def _head(features, n_classes: int):
+    """Guard, logits and calibrated softmax on the features."""
+    x = DomainGuard(n_classes, name=GUARD)(features)  # identity; holds the out-of-domain statistics once calibrated
     logits = layers.Dense(n_classes, dtype="float32", name=LOGITS)(x)  # float32 under mixed precision
-    outputs = TemperatureSoftmax(name=PROBABILITIES)(logits)
-    return keras.Model(inputs, outputs, name=f"{arch}_classifier")
+    return TemperatureSoftmax(name=PROBABILITIES)(logits)
+
+
+@keras.saving.register_keras_serializable(package="usqc")
+class Mirror(layers.Layer):
+    """The input mirrored left-right (the image's width axis of (n, rows, columns, channels))."""
+
+    def call(self, images):
+        return ops.flip(images, axis=2)
+
+
+def mirror_averaged(model: keras.Model) -> keras.Model:
+    """A model whose guard and logits take the mean of `model`'s features of the image and of its
+    mirror. It shares the layers up to the features and copies the head's weights (a head called in
+    two graphs would make their outputs ambiguous). Built after training, so training costs the
+    same; inference costs twice. Calibrate it afterwards: the temperature, biases and guard then
+    describe the averaged features."""
+    encoder = keras.Model(model.inputs, model.get_layer(FEATURES).output, name="encoder")
+    with float32_layers():  # as the float32 twin a mixed-precision training leaves
+        inputs = keras.Input(model.input_shape[1:], name="gray_0_255_both_views")
+        features = layers.Average(name=FEATURES)([encoder(inputs), encoder(Mirror(name="mirror")(inputs))])
+        head = _head(features, model.output_shape[-1])
+    averaged = keras.Model(inputs, head, name=f"{model.name}_mirror_averaged")
+    for name in (GUARD, LOGITS, PROBABILITIES):
+        averaged.get_layer(name).set_weights(model.get_layer(name).get_weights())
+    return averaged
 
 
 def float32_twin(model: keras.Model, arch: str) -> keras.Model:
@@ -127,14 +160,21 @@ def float32_twin(model: keras.Model, arch: str) -> keras.Model:
     file runs on any CPU (bfloat16 convolutions fail with AVX2 only and crawl without BF16 instructions)."""
     if model.get_layer(FEATURES).dtype_policy.name == "float32":
         return model
-    training_policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
+    with float32_layers():
         twin = build(arch, model.input_shape[1], model.output_shape[-1], "none")
-    finally:
-        keras.mixed_precision.set_global_policy(training_policy)
     twin.set_weights(model.get_weights())
     return twin
+
+
+@contextmanager
+def float32_layers():
+    """Layers built inside are float32, whatever the (training's) global policy, which stays."""
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
 
 
 def _set_batchnorm_momentum(model: keras.Model, momentum: float) -> None:

@@ -183,6 +183,9 @@ class TrainParams(FitParams):
     guard_quantile: float = param(
         gt=0.5, lt=1.0, doc="share of each class's held-out validation images the domain guard accepts"
     )
+    mirror_average: bool = param(
+        doc="the saved model averages its features over the image and its mirror (2x inference, no training cost)"
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from usqc import corruptions
 from usqc.calibration import TemperatureSoftmax
 from usqc.errors import UsqcError
 from usqc.guard import DomainGuard
+from usqc.models import Mirror
 
 
 def load_classifier(path: str | Path, image_size: int | None = None) -> keras.Model:
@@ -22,7 +23,7 @@ def load_classifier(path: str | Path, image_size: int | None = None) -> keras.Mo
     if not path.is_file():
         raise UsqcError(f"{path}: model not found; train it first (dvc repro train_xception) or give --model")
     try:
-        custom = {"usqc>DomainGuard": DomainGuard, "usqc>TemperatureSoftmax": TemperatureSoftmax}
+        custom = {"usqc>DomainGuard": DomainGuard, "usqc>TemperatureSoftmax": TemperatureSoftmax, "usqc>Mirror": Mirror}
         model = keras.saving.load_model(path, compile=False, custom_objects=custom)
     except Exception as exc:  # Keras raises many types for a file that is not a model
         raise UsqcError(f"{path}: not a readable Keras model ({type(exc).__name__}); give a .keras file") from None
