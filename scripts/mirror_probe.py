@@ -38,15 +38,11 @@ from usqc.models import mirror_averaged
 from usqc.real_eval import dicom_frame, levels_from_threshold, scan_metrics
 from usqc.real_sample import real_part
 from usqc.saved_models import load_classifier
+from usqc.scorers import class_ids
 from usqc.split import hold_out
 from usqc.ssim_eval import evaluate, summary
-from usqc.training import predict
 
 CNNS = ("vgg16", "xception")
-
-
-def class_ids(model, batch_size: int, images: np.ndarray) -> np.ndarray:
-    return predict(model, images, batch_size).argmax(axis=1)
 
 
 def main() -> None:

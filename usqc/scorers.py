@@ -18,7 +18,7 @@ CNNS = ("vgg16", "xception")
 BASELINE = "baseline"
 
 
-def _class_ids(model: keras.Model, batch_size: int, images: np.ndarray) -> np.ndarray:
+def class_ids(model: keras.Model, batch_size: int, images: np.ndarray) -> np.ndarray:
     return predict(model, images, batch_size).argmax(axis=1)
 
 
@@ -27,6 +27,6 @@ def load_scorers(
 ) -> tuple[dict[str, keras.Model], dict[str, Callable[[np.ndarray], np.ndarray]]]:
     """The CNN models (for saliency and the domain guard) and every classifier's scoring function."""
     cnns = {name: load_classifier(models_dir / f"{name}.keras", image_size) for name in CNNS}
-    scorers = {name: partial(_class_ids, model, batch_size) for name, model in cnns.items()}
+    scorers = {name: partial(class_ids, model, batch_size) for name, model in cnns.items()}
     scorers[BASELINE] = load_baseline(models_dir / f"{BASELINE}.pkl").predict
     return cnns, scorers
