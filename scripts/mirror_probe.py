@@ -1,8 +1,9 @@
 """Paired effect of mirror averaging on one run's trained CNNs: plain against mirror-averaged.
 
-    python scripts/mirror_probe.py [--json out.json]
+    python scripts/mirror_probe.py [--json out.json] [--models vgg16 xception]
 
-Run at the root of a checkout whose models were trained plain (`train_*.mirror_average: false`),
+Run at the root of a checkout whose probed models were trained and calibrated plain
+(`train_<model>.mirror_average: false`; `--models` names them when the others predict mirrored),
 with that run's data checked out, e.g. a DVC experiment:
 
     git worktree add --detach /tmp/run <experiment ref>
@@ -31,12 +32,9 @@ from usqc import corruptions, dataset, params
 from usqc.backend import make_deterministic
 from usqc.calibration import calibrate
 from usqc.corrupted_sets import originals_at
-from usqc.imageio import read_gray
-from usqc.ingest import clean_pixels
-from usqc.label_rule import eval_intensities, sweep_limits
+from usqc.label_rule import full_range
 from usqc.models import mirror_averaged
-from usqc.real_eval import dicom_frame, levels_from_threshold, scan_metrics
-from usqc.real_sample import real_part
+from usqc.real_eval import levels_from_threshold, real_scan_sets, scan_metrics
 from usqc.saved_models import load_classifier
 from usqc.scorers import class_ids
 from usqc.split import hold_out
@@ -48,6 +46,7 @@ CNNS = ("vgg16", "xception")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--models", nargs="+", choices=CNNS, default=CNNS, help="the plain CNNs to probe")
     args = parser.parse_args()
     raw = yaml.safe_load(Path("params.yaml").read_text())
     for arch in CNNS:  # a run from before the key existed trained and predicted plain
@@ -61,7 +60,7 @@ def main() -> None:
     labels = manifest["label"].map(list(corruptions.LABELS).index).to_numpy()
     train, test = (np.flatnonzero(manifest["split"] == s) for s in ("train", "test"))
     models = {}
-    for arch in CNNS:
+    for arch in args.models:
         cfg = p[f"train_{arch}"]
         fit_rows, val_rows = hold_out(manifest, train, "label", cfg.validation_fraction, base.seed)
         models[arch] = load_classifier(f"models/{arch}.keras", base.image_size)
@@ -74,12 +73,7 @@ def main() -> None:
 
     clean_manifest = dataset.require(Path("data/clean"), "ingest")
     clean = dataset.open_images("data/clean")[np.flatnonzero(clean_manifest["split"] == "test")]
-    limits = sweep_limits(Path("metrics/threshold_sweep.json"), Path("plots/threshold_sweep"), full.flat_tolerance)
-    thresholds = {name: t for name, (t, _) in limits.items()}
-    levels = {
-        name: eval_intensities(name, t, end, full.start, full.levels_below, full.levels_above)
-        for name, (t, end) in limits.items()
-    }
+    thresholds, levels = full_range(Path("metrics/threshold_sweep.json"), Path("plots/threshold_sweep"), full)
     make_deterministic(base.seed)
     table = evaluate(clean, originals_at(clean, base.image_size), levels, thresholds, scorers, base.seed)
     for m in scorers:
@@ -87,13 +81,8 @@ def main() -> None:
         out[m].update(full_range=s["accuracy"], off_threshold=s["accuracy_off_threshold"])
 
     real_levels = levels_from_threshold(levels, thresholds, real.copies)
-    paths, subjects = real_part(Path("data/hc18"), "eval")
-    scans = {
-        "hc18": ([read_gray(path) for path in paths], subjects),
-        "dicom": ([dicom_frame(s) for s in real.dicom_frames], [s.partition("#")[0] for s in real.dicom_frames]),
-    }
-    for name, (grays, groups) in scans.items():
-        scan_clean = np.stack([clean_pixels(g, base.clean_size, real.mask_outside_fov) for g in grays])
+    scans = real_scan_sets(Path("data/hc18"), real.dicom_frames, base.clean_size, real.mask_outside_fov)
+    for name, (scan_clean, groups) in scans.items():
         scored = evaluate(scan_clean, originals_at(scan_clean, base.image_size), real_levels, thresholds, scorers,
                           base.seed)  # fmt: skip
         for m in scorers:

@@ -39,35 +39,21 @@ def main() -> None:
     from usqc.backend import make_deterministic
     from usqc.calibration import predict_guarded
     from usqc.corrupted_sets import originals_at
-    from usqc.imageio import read_gray
     from usqc.ingest import clean_pixels
-    from usqc.label_rule import eval_intensities, sweep_limits
+    from usqc.label_rule import full_range
     from usqc.real_eval import (
-        dicom_frame,
         levels_from_threshold,
         non_ultrasound_images,
         out_of_domain_share,
+        real_scan_sets,
         scan_metrics,
     )
-    from usqc.real_sample import real_part
     from usqc.scorers import load_scorers
     from usqc.ssim_eval import curve, evaluate
 
-    limits = sweep_limits(args.sweep_metrics, args.sweep_plots, levels_cfg.flat_tolerance)
-    thresholds = {name: t for name, (t, _) in limits.items()}
-    levels = levels_from_threshold(
-        {
-            name: eval_intensities(name, t, end, levels_cfg.start, levels_cfg.levels_below, levels_cfg.levels_above)
-            for name, (t, end) in limits.items()
-        },
-        thresholds,
-        cfg.copies,
-    )
-    paths, subjects = real_part(args.real, "eval")
-    scan_sets = {
-        "hc18": ([read_gray(path) for path in paths], subjects),
-        "dicom": ([dicom_frame(spec) for spec in cfg.dicom_frames], [s.partition("#")[0] for s in cfg.dicom_frames]),
-    }
+    thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, levels_cfg)
+    levels = levels_from_threshold(full_levels, thresholds, cfg.copies)
+    scan_sets = real_scan_sets(args.real, cfg.dicom_frames, base.clean_size, cfg.mask_outside_fov)
     manifest = dataset.require(args.clean, "ingest")
     phantom_test = dataset.open_images(args.clean)[np.flatnonzero(manifest["split"] == "test")]
     outsiders = non_ultrasound_images(base.seed)
@@ -79,8 +65,7 @@ def main() -> None:
 
     metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
     curves = {}
-    for set_name, (grays, groups) in scan_sets.items():
-        clean = np.stack([clean_pixels(g, base.clean_size, cfg.mask_outside_fov) for g in grays])
+    for set_name, (clean, groups) in scan_sets.items():
         originals = originals_at(clean, base.image_size)
         table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
         metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}

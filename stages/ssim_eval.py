@@ -41,22 +41,17 @@ def main() -> None:
     from usqc.backend import make_deterministic
     from usqc.corrupted_sets import originals_at
     from usqc.figures import accuracy_ssim_figure
-    from usqc.label_rule import eval_intensities, sweep_limits
+    from usqc.label_rule import full_range
     from usqc.saliency import saliency_panel
     from usqc.scorers import load_scorers
     from usqc.ssim_eval import curve, evaluate, example_images, summary
 
     clean = dataset.open_images(args.clean)[test]
     originals = originals_at(clean, base.image_size)
-    limits = sweep_limits(args.sweep_metrics, args.sweep_plots, cfg.flat_tolerance)
+    thresholds, levels = full_range(args.sweep_metrics, args.sweep_plots, cfg)
     make_deterministic(base.seed)
     models, classifiers = load_scorers(args.models, base.image_size, cfg.batch_size)
 
-    thresholds = {name: t for name, (t, _) in limits.items()}
-    levels = {
-        name: eval_intensities(name, t, end, cfg.start, cfg.levels_below, cfg.levels_above)
-        for name, (t, end) in limits.items()
-    }
     for name, values in levels.items():
         log.info("%s: threshold %s, %d levels %.4g-%.4g", name, thresholds[name], len(values), values[0], values[-1])
     table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import HC18
 from usqc import guard
 from usqc.calibration import (
     TemperatureSoftmax,
@@ -14,7 +15,8 @@ from usqc.calibration import (
 )
 from usqc.errors import UsqcError
 from usqc.intervals import share_with_interval, subject_bootstrap, wilson
-from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, scan_metrics
+from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, real_scan_sets, scan_metrics
+from usqc.real_sample import real_part
 from usqc.ssim_eval import NONE
 
 
@@ -174,3 +176,14 @@ def test_the_non_ultrasound_set_has_photographs_blank_frames_and_a_strip():
     images = non_ultrasound_images(0)
     assert images["black"].max() == 0 and images["strip_1x5000"].shape == (1, 5000)
     assert all(image.dtype == np.uint8 and image.ndim == 2 for image in images.values()) and len(images) >= 20
+
+
+def test_real_scan_sets_are_the_held_out_hc18_part_and_the_named_dicom_frames():
+    frames = ("US1_UNCR.dcm", "color3d_jpeg_baseline.dcm#2")
+    sets = real_scan_sets(HC18, frames, 32, mask_outside_fov=True)
+    paths, subjects = real_part(HC18, "eval")
+    hc18, hc18_subjects = sets["hc18"]
+    assert hc18.shape == (len(paths), 32, 32) and hc18.dtype == np.uint8 and hc18_subjects == list(subjects)
+    assert not set(hc18_subjects) & set(real_part(HC18, "train")[1])  # never a subject the models trained on
+    dicom, dicom_groups = sets["dicom"]
+    assert dicom.shape == (2, 32, 32) and dicom_groups == ["US1_UNCR.dcm", "color3d_jpeg_baseline.dcm"]

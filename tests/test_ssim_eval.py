@@ -1,5 +1,7 @@
 """The full-range evaluation: levels, labels at the threshold, the table, curves and reports."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +9,10 @@ import pytest
 from usqc import corruptions as C
 from usqc import phantom
 from usqc.corrupted_sets import originals_at
+from usqc.errors import UsqcError
 from usqc.imageio import resize_square
-from usqc.label_rule import eval_intensities, flattening_point, label_for
+from usqc.label_rule import eval_intensities, flattening_point, full_range, label_for
+from usqc.params import SsimEvalParams
 from usqc.ssim_eval import NONE, curve, evaluate, example_images, summary
 
 
@@ -133,3 +137,21 @@ def test_the_threshold_level_and_the_level_below_it_are_reported_apart():
     assert (blur["below_threshold"], blur["level_below_threshold"]) == (0.75, 0.5)
     assert (blur["above_threshold"], blur["at_threshold"]) == (0.5, 0.0)
     assert got["accuracy_off_threshold"] == pytest.approx(5 / 6)
+
+
+def test_full_range_reads_the_sweep_and_spreads_the_levels_around_each_threshold(tmp_path):
+    floors = {"blur": 3.0, "noise": 0.2, "scale_up": None}
+    (tmp_path / "sweep.json").write_text(json.dumps({"thresholds": {n: {"floor": f} for n, f in floors.items()}}))
+    ssim = [1.0, 0.6, 0.3, 0.22, 0.2]
+    for name, top in (("blur", 10.0), ("noise", 0.8), ("scale_up", 0.5)):
+        intensity = np.linspace(0, top, len(ssim))
+        pd.DataFrame({"intensity": intensity, "mean_ssim": ssim}).to_csv(tmp_path / f"{name}.csv", index=False)
+    grid = SsimEvalParams(levels_below=2, levels_above=3, start=0.5, flat_tolerance=0.05, batch_size=8,
+                          saliency_images=1)  # fmt: skip
+    thresholds, levels = full_range(tmp_path / "sweep.json", tmp_path, grid)
+    assert thresholds == floors
+    assert levels["noise"].tolist() == pytest.approx([0.1, 0.15, 0.2, 0.4, 0.6])  # SSIM flat from 0.6 on
+    assert levels["blur"].tolist() == [2, 3, 5, 8]  # whole radii from 1.5 (rounds to 2) through 3 to 7.5
+    assert {label_for("scale_up", x, None) for x in levels["scale_up"]} == {"original"}
+    with pytest.raises(UsqcError, match="run dvc repro threshold_sweep"):
+        full_range(tmp_path / "missing.json", tmp_path, grid)

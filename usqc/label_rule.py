@@ -19,6 +19,7 @@ import pandas as pd
 
 from usqc import corruptions as C
 from usqc.errors import UsqcError
+from usqc.params import SsimEvalParams
 
 
 def flattening_point(intensities: Sequence[float], mean_ssim: Sequence[float], tolerance: float) -> float:
@@ -57,6 +58,20 @@ def eval_intensities(
         values = np.unique(np.round(values))
         values = values[values >= 1]
     return values
+
+
+def full_range(
+    metrics_path: Path, curves_dir: Path, grid: SsimEvalParams
+) -> tuple[dict[str, float | None], dict[str, np.ndarray]]:
+    """Per corruption: the sweep's threshold and ssim_eval's evaluation intensities (`grid`'s
+    start, levels_below, levels_above and flat_tolerance), as ssim_eval and real_eval use them."""
+    limits = sweep_limits(metrics_path, curves_dir, grid.flat_tolerance)
+    thresholds = {name: t for name, (t, _) in limits.items()}
+    levels = {
+        name: eval_intensities(name, t, end, grid.start, grid.levels_below, grid.levels_above)
+        for name, (t, end) in limits.items()
+    }
+    return thresholds, levels
 
 
 def label_for(name: str, intensity: float, threshold: float | None) -> str:

@@ -9,7 +9,7 @@ Nothing is filtered out before counting: the domain guard's verdict is reported 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +21,11 @@ from usqc import corruptions as C
 from usqc import streams
 from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
-from usqc.imageio import to_gray_uint8
+from usqc.imageio import read_gray, to_gray_uint8
+from usqc.ingest import clean_pixels
 from usqc.intervals import share_with_interval
 from usqc.label_rule import label_for
+from usqc.real_sample import real_part
 from usqc.ssim_eval import NONE
 
 # Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
@@ -59,6 +61,22 @@ def dicom_frame(spec: str) -> np.ndarray:
     if path is None:
         raise UsqcError(f"real_eval.dicom_frames: {name} is not a pydicom-data file; name one it ships")
     return read_dicom_gray(Path(path), int(frame or 0))
+
+
+def real_scan_sets(
+    real: Path, dicom_frames: Sequence[str], clean_size: int, mask_outside_fov: bool
+) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """The real scan sets, each as (clean uint8 views, subject of each scan): `hc18`, the
+    real-eval part of the shipped sample; `dicom`, the named pydicom-data frames."""
+    paths, subjects = real_part(real, "eval")
+    sets = {
+        "hc18": ([read_gray(path) for path in paths], subjects),
+        "dicom": ([dicom_frame(spec) for spec in dicom_frames], [s.partition("#")[0] for s in dicom_frames]),
+    }
+    return {
+        name: (np.stack([clean_pixels(g, clean_size, mask_outside_fov) for g in grays]), list(groups))
+        for name, (grays, groups) in sets.items()
+    }
 
 
 def levels_from_threshold(levels: Mapping[str, np.ndarray], thresholds: Mapping[str, float | None], copies: int):
