@@ -7,6 +7,9 @@ the source's. label_rule threshold labels as ssim_eval does, from threshold_swee
 (usqc.label_rule); thesis replays the thesis' sampling, every copy labelled corrupted.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 import pandas as pd

@@ -4,6 +4,9 @@ Thesis §4.1-4.2: grayscale, resized to 224 x 224. The train/test split is decid
 by group, so no patient or source image is ever on both sides.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 from usqc import dataset, params, stage

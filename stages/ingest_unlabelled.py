@@ -5,6 +5,9 @@ threshold_sweep never sees them. Same on-disk format and reading as `ingest`, pl
 `unlabelled`, split by patient group. By default: the real-train part of the shipped HC18 sample.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 from usqc import dataset, params, stage

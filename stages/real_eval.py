@@ -9,6 +9,9 @@ non-ultrasound pictures. Curves of detection against intensity on HC18 sit besid
 The classical baseline (train_baseline) is scored beside the CNNs (it has no guard).
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 import numpy as np

@@ -7,6 +7,9 @@ SSIM flattens (labelled with the corruption); both models classify every image. 
 the classical baseline (train_baseline) is scored beside the CNNs.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 import numpy as np

@@ -6,6 +6,9 @@ The threshold is the first intensity whose accuracy falls below the floor (and, 
 the first that falls `max_drop` below clean accuracy), with bootstrap intervals over test images.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 import numpy as np

@@ -7,6 +7,9 @@ in mixed precision (`precision: auto`, usqc.backend.dtype_policy); the model tha
 evaluated and saved is float32 either way.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 import time
 

@@ -5,6 +5,9 @@ classifier of the four classes; the same test report as the CNNs (Tables 5-6), a
 ssim_eval and real_eval score beside them.
 """
 
+import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
+
+# isort: split
 import logging
 
 import numpy as np
