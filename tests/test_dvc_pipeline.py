@@ -123,6 +123,18 @@ def test_accuracy_against_ssim_curves_have_the_declared_columns(repo):
         assert (repo / f"plots/ssim_eval/{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_ensemble_probe_scores_each_single_model_as_ssim_eval_did(repo):
+    """Its one-model combinations must reproduce the stage's full-range metrics, or its averages mean nothing."""
+    out = sh(repo, sys.executable, "scripts/ensemble_probe.py", "--json", "ensemble.json")
+    probe = json.loads((repo / "ensemble.json").read_text())
+    (repo / "ensemble.json").unlink()
+    stage = json.loads((repo / "metrics/ssim_eval.json").read_text())
+    assert len(probe) == 7 and "vgg16+xception+baseline" in out
+    for model in ("vgg16", "xception", "baseline"):
+        assert probe[model]["full_range"] == stage[model]["accuracy"]
+        assert probe[model]["off_threshold"] == stage[model]["accuracy_off_threshold"]
+
+
 def test_a_training_param_reruns_only_its_stage_and_the_evaluations(repo):
     out = dvc(repo, "exp", "run", "-S", "train_vgg16.learning_rate=0.0002", with_stderr=True)
     ran = set(re.findall(r"Running stage '(\w+)'", out))
@@ -180,7 +192,7 @@ def test_editing_one_module_makes_exactly_its_importers_stale(repo, module):
 def toy_overrides() -> list[str]:
     """-S values that shrink every costly key of the thesis protocol to the tiny pipeline's size."""
     training = ["weights", "epochs", "batch_size"]
-    tiny = {"base": ["image_size"], "threshold_sweep": training}
+    tiny = {"base": ["image_size"], "threshold_sweep": training, "ssim_eval": ["levels_below", "levels_above"]}
     tiny.update({section: training for section in ("train_vgg16", "train_xception")})
     phantom = f"-Singest.phantom.images_per_plane={TINY_PARAMS['ingest']['phantom']['images_per_plane']}"
     return [f"-S{s}.{k}={TINY_PARAMS[s][k]}" for s, keys in tiny.items() for k in keys] + [
