@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Where an NVIDIA driver answers, the CUDA build of the same TensorFlow (requirements-gpu.txt).
 REQUIREMENTS ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo requirements-gpu.txt || echo requirements.txt)
+# Test processes (pytest-xdist), each taking whole files so that a module's fixtures run once.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench
 run: $(VENV)/.installed
@@ -13,7 +15,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_phantom.py
