@@ -20,7 +20,7 @@ import numpy as np
 
 from usqc import dataset, params
 from usqc.backend import make_deterministic
-from usqc.baseline import features, load_baseline
+from usqc.baseline import load_baseline
 from usqc.corrupted_sets import originals_at
 from usqc.label_rule import full_range
 from usqc.outputs import write_json
@@ -40,14 +40,14 @@ def main() -> None:
     clean = dataset.open_images("data/clean")[np.flatnonzero(manifest["split"] == "test")]
     thresholds, levels = full_range(Path("metrics/threshold_sweep.json"), Path("plots/threshold_sweep"), cfg)
     cnns = {m: load_classifier(f"models/{m}.keras", base.image_size) for m in CNNS}
-    baseline = load_baseline(Path(f"models/{BASELINE}.pkl")).classifier
+    baseline = load_baseline(Path(f"models/{BASELINE}.pkl"))
     last: dict = {}
 
     def probabilities(images: np.ndarray) -> dict[str, np.ndarray]:
         """Every model's probabilities for one evaluated set, computed once for all combinations."""
         if last.get("images") is not images:
             last.update(images=images, p={m: predict(model, images, cfg.batch_size) for m, model in cnns.items()})
-            last["p"][BASELINE] = baseline.predict_proba(features(images))
+            last["p"][BASELINE] = baseline.predict_proba(images)
         return last["p"]
 
     names = (*CNNS, BASELINE)

@@ -53,8 +53,12 @@ def test_the_baseline_learns_the_four_classes_and_reloads(clean, tmp_path):
     assert (model.predict(images[~train]) == labels[~train]).mean() >= 0.75
     model.save(tmp_path / "b.pkl")
     np.testing.assert_array_equal(load_baseline(tmp_path / "b.pkl").predict(images), model.predict(images))
-    with pytest.raises(UsqcError, match="trained at 72 px, not 64"):
-        model.predict(np.zeros((2, 64, 64), np.uint8))
+    probabilities = model.predict_proba(images[~train])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), model.predict(images[~train]))
+    for method in (model.predict, model.predict_proba):
+        with pytest.raises(UsqcError, match="trained at 72 px, not 64"):
+            method(np.zeros((2, 64, 64), np.uint8))
 
 
 def test_an_unreadable_baseline_file_says_what_to_run(tmp_path):

@@ -111,9 +111,18 @@ class Baseline:
         return self
 
     def predict(self, images: np.ndarray) -> np.ndarray:
+        return self.classifier.predict(self._features(images)) if len(images) else np.zeros(0, dtype=int)
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """One probability per class (C.LABELS order) per image, as the CNNs' softmax gives them."""
+        if not len(images):
+            return np.zeros((0, len(self.classifier.classes_)))
+        return self.classifier.predict_proba(self._features(images))
+
+    def _features(self, images: np.ndarray) -> np.ndarray:
         if len(images) and images.shape[1] != self.image_size:
             raise UsqcError(f"the baseline was trained at {self.image_size} px, not {images.shape[1]}; rerun it")
-        return self.classifier.predict(features(images)) if len(images) else np.zeros(0, dtype=int)
+        return features(images)
 
     def save(self, path: Path) -> None:
         path.write_bytes(pickle.dumps(self))
