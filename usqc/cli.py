@@ -95,24 +95,52 @@ def _clean(args: argparse.Namespace) -> None:
         sys.exit(EXIT_UNREADABLE)
 
 
-def _diff(args: argparse.Namespace) -> None:
+def _seed_noise(path: Path) -> dict:
     import json
 
+    try:
+        return json.loads(path.read_text())["metrics"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsqcError(f"cannot read seed noise from {path} ({exc}); run scripts/seeds.sh N to measure it") from None
+
+
+def _reader(ref: str):
     from usqc import seed_noise
 
-    try:
-        noise = json.loads(args.noise.read_text())["metrics"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsqcError(
-            f"cannot read seed noise from {args.noise} ({exc}); run scripts/seeds.sh N to measure it"
-        ) from None
-    runs = []
-    for ref in (args.before, args.after):
-        values = seed_noise.headline(seed_noise.workspace_reader if ref == WORKSPACE else seed_noise.git_reader(ref))
-        if not values:
-            raise UsqcError(f"no metrics at {ref}; is it a commit or experiment of this repository?")
-        runs.append(values)
+    return seed_noise.workspace_reader if ref == WORKSPACE else seed_noise.git_reader(ref)
+
+
+def _headline(ref: str) -> dict[str, float]:
+    from usqc import seed_noise
+
+    values = seed_noise.headline(_reader(ref))
+    if not values:
+        raise UsqcError(f"no metrics at {ref}; is it a commit or experiment of this repository?")
+    return values
+
+
+def _diff(args: argparse.Namespace) -> None:
+    from usqc import seed_noise
+
+    noise = _seed_noise(args.noise)
+    runs = [_headline(ref) for ref in (args.before, args.after)]
     print(seed_noise.differences_markdown(seed_noise.differences(*runs, noise)), end="")
+
+
+def _targets(args: argparse.Namespace) -> None:
+    from usqc import targets
+
+    run = {**_headline(args.ref), **targets.realism_values(_reader(args.ref))}
+    table = targets.markdown(targets.check(run, _seed_noise(args.noise)))
+    if args.readme is None:
+        print(table, end="")
+        return
+    try:
+        text = targets.replace_block(args.readme.read_text(), table)
+    except (OSError, ValueError) as exc:
+        raise UsqcError(f"{args.readme}: {exc}; add the two marker lines where the table belongs") from None
+    args.readme.write_text(text)
+    print(f"{args.readme}: targets table rewritten")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -184,6 +212,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("after", nargs="?", default=WORKSPACE, help="another, or the workspace (default)")
     p.add_argument("--noise", type=Path, default=Path("results/seed_noise.json"), help="default: %(default)s")
     p.set_defaults(run=_diff)
+
+    p = sub.add_parser(
+        "targets",
+        help="the open issues' acceptance targets: met or not by a run, and at how many seed runs",
+        description="Each acceptance target of the open issues against a run's headline metrics and "
+        "results/realism.json, with how many of the seed runs (--noise) met it.",
+    )
+    p.add_argument("ref", nargs="?", default=WORKSPACE, help="a commit or experiment ref (default: the workspace)")
+    p.add_argument("--noise", type=Path, default=Path("results/seed_noise.json"), help="default: %(default)s")
+    p.add_argument("--readme", type=Path, help="rewrite the table between the markers of this file instead")
+    p.set_defaults(run=_targets)
 
     p = sub.add_parser(
         "plots",

@@ -33,6 +33,7 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     *((f"{m} off-threshold accuracy", "metrics/ssim_eval.json", f"{m}.accuracy_off_threshold") for m in MODELS),
     *((f"{m} HC18 false alarms", "metrics/real_eval.json", f"hc18.{m}.false_alarms.value") for m in MODELS),
     *((f"{m} HC18 detection", "metrics/real_eval.json", f"hc18.{m}.detection.value") for m in MODELS),
+    *((f"{m} HC18 4-class accuracy", "metrics/real_eval.json", f"hc18.{m}.accuracy.value") for m in MODELS),
     *((f"{m} pydicom false alarms", "metrics/real_eval.json", f"dicom.{m}.false_alarms.value") for m in MODELS),
     *(  # the domain guard's rejections (the CNNs have one, the baseline none)
         (f"{m} guard: {what} rejected", "metrics/real_eval.json", key)
