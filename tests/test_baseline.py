@@ -65,3 +65,21 @@ def test_an_unreadable_baseline_file_says_what_to_run(tmp_path):
     (tmp_path / "b.pkl").write_bytes(b"not a pickle")
     with pytest.raises(UsqcError, match="dvc repro train_baseline"):
         load_baseline(tmp_path / "b.pkl")
+
+
+def test_the_dark_mask_counts_exactly_where_the_median_filter_is_dark():
+    from scipy import ndimage
+
+    from usqc.baseline import DARK, dark_median
+
+    rng = np.random.default_rng(4)
+    mixed = 0
+    for _ in range(40):  # speckle-like images with black borders, dark fluid and flat black regions
+        x = rng.random((72, 72)) * rng.uniform(0.06, 0.6)
+        x[:, : rng.integers(0, 30)] = 0
+        x[rng.integers(0, 72) :, rng.integers(0, 72) :] *= 0.05
+        x = np.round(x * 255) / 255
+        expected = ndimage.median_filter(x, 5) < DARK
+        mixed += 0 < expected.sum() < expected.size
+        np.testing.assert_array_equal(dark_median(x < DARK), expected)
+    assert mixed >= 30  # the masks' edges were compared, not only all-dark or all-bright images

@@ -58,7 +58,7 @@ def image_features(gray: np.ndarray) -> np.ndarray:
     smooth = ndimage.uniform_filter(x, 5)
     residual = x - smooth
     # noise where the scan is dark and flat (the median ignores the noise itself)
-    still = ndimage.median_filter(x, 5) < DARK
+    still = dark_median(dark)
     values += [haar_noise(x), (x - ndimage.median_filter(x, 3))[still].std() if still.sum() > 20 else 0.0]
 
     laplacian = ndimage.laplace(x)
@@ -81,6 +81,13 @@ def image_features(gray: np.ndarray) -> np.ndarray:
         first = np.abs(np.diff(x, 1, axis)).mean() + 1e-12
         values.append(np.abs(np.diff(x, 2, axis)).mean() / first)
     return np.asarray(values, dtype=np.float64)
+
+
+def dark_median(dark: np.ndarray, size: int = 5) -> np.ndarray:
+    """Where the size x size median of the image is dark, from its dark mask: the median is under
+    DARK exactly where most of the window is, and counting is cheaper than ndimage.median_filter."""
+    window = np.ones((size, size), np.uint8)
+    return ndimage.correlate(dark.astype(np.uint8), window) > size * size // 2  # reflected edges, as the median's
 
 
 def haar_noise(x: np.ndarray) -> float:
