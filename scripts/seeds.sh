@@ -2,7 +2,8 @@
 # Seed noise: the pipeline rerun with N more values of base.seed as DVC experiments, one at a time, each
 # in its own temporary copy of the repository (about 20 minutes each on 2 cores with the reference
 # profile), and mean ± sd of the headline metrics over those runs and the committed one (HEAD's own
-# seed, when no -S is given). Writes results/seed_noise.json and results/seed_noise.md; prints the table.
+# seed, when no -S is given). Writes results/seed_noise.json and results/seed_noise.md; prints the table;
+# without -S, rewrites the README's targets table (*Where it stands*) with the new seed counts.
 # An experiment seed-S already run on this commit is kept, so an interrupted run resumes; remove one
 # with `dvc exp remove seed-S` to rerun it.
 # (`dvc exp run --temp`, not `--queue` + `--run-all`: here the queue's Celery worker died after the
@@ -42,3 +43,7 @@ for i in $(seq 1 "$n"); do
 done
 mkdir -p results
 python -m usqc.seed_noise "${runs[@]}" --json results/seed_noise.json --markdown results/seed_noise.md
+if [[ ${#overrides[@]} -eq 0 ]]; then
+  # the profile's own seeds: README's "Where it stands" counts them
+  python -m usqc.cli targets --readme README.md
+fi

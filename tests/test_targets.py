@@ -79,3 +79,7 @@ def test_usqc_targets_rewrites_only_the_block_and_refuses_a_file_without_markers
         cli.main(["targets", "--noise", "noise.json", "--readme", "plain.md"])
     assert exit_.value.code != 0 and plain.read_text() == "no markers\n"
     assert "add the two marker lines" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["targets", "--noise", "noise.json", "--readme", "missing.md"])
+    assert exit_.value.code != 0 and not (tmp_path / "missing.md").exists()
+    assert "cannot read missing.md" in capsys.readouterr().err

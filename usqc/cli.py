@@ -136,8 +136,12 @@ def _targets(args: argparse.Namespace) -> None:
         print(table, end="")
         return
     try:
-        text = targets.replace_block(args.readme.read_text(), table)
-    except (OSError, ValueError) as exc:
+        text = args.readme.read_text()
+    except OSError as exc:
+        raise UsqcError(f"cannot read {args.readme} ({exc.strerror}); give the README's path") from None
+    try:
+        text = targets.replace_block(text, table)
+    except ValueError as exc:
         raise UsqcError(f"{args.readme}: {exc}; add the two marker lines where the table belongs") from None
     args.readme.write_text(text)
     print(f"{args.readme}: targets table rewritten")
