@@ -1,6 +1,7 @@
 """`usqc clean` end to end on a tiny trained model and a folder of clean, corrupted and broken files."""
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,11 @@ from PIL import Image
 
 from tests.conftest import save_png
 from tests.dicom_files import write_dicom
+from usqc import clean, phantom
 from usqc import corruptions as C
-from usqc import phantom
 from usqc.backend import make_deterministic
 from usqc.calibration import calibrate
-from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view
+from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view, read_batches
 from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
 from usqc.corrupted_sets import originals_at
@@ -94,6 +95,33 @@ def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, m
     assert (readable["error"] == "").all() and (readable["action"] == "").all()
     table = capsys.readouterr().out
     assert "unreadable" in table and "flag" in table
+
+
+def test_the_report_does_not_depend_on_the_reader_threads(scans, model_path, tmp_path):
+    reports = []
+    for readers in (0, 1, 3):
+        out = tmp_path / f"report_{readers}.csv"
+        run("clean", scans, "--model", model_path, "--out", out, "-r", "--batch-size", 2, "--readers", readers)
+        reports.append(out.read_bytes())
+    assert reports[0] == reports[1] == reports[2]
+
+
+def test_readers_stay_one_batch_ahead_and_keep_the_path_order(scans, monkeypatch):
+    """The threads read the next batch, never more: memory stays two batches whatever the folder's size."""
+    read = []
+    view = clean.model_view
+    monkeypatch.setattr(clean, "model_view", lambda path, *args: read.append(path) or view(path, *args))
+    paths = find_images(scans, DEFAULT_PATTERNS, recursive=True)  # 7 files, 2 unreadable
+    batches = read_batches(paths, 224, SIZE, batch_size=2, readers=3)
+    first = next(batches)
+    time.sleep(0.5)  # room for threads that would read further ahead than they should
+    assert first.paths == paths[:2] and len(read) <= 4
+    rest = list(batches)
+    assert [p for b in [first, *rest] for p in b.paths] == paths
+    expected = list(read_batches(paths, 224, SIZE, batch_size=2, readers=0))
+    for got, want in zip([first, *rest], expected, strict=True):
+        assert got.errors == want.errors
+        np.testing.assert_array_equal(np.stack(got.images), np.stack(want.images))
 
 
 def test_decision_follows_the_threshold_and_the_domain_score():
@@ -193,6 +221,7 @@ def test_move_takes_flagged_files_out_and_dry_run_touches_nothing(scans, model_p
         (lambda src, m: [src, "--model", m, "--pattern", "*.nii"], "no files match *.nii"),
         (lambda src, m: [src, "--model", m, "--threshold", 0], "--threshold must be in (0, 1]"),
         (lambda src, m: [src, "--model", src / "notes.txt"], "not a readable Keras model"),
+        (lambda src, m: [src, "--model", m, "--readers", -1], "--readers >= 0"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_report(scans, model_path, tmp_path, capsys, make_args, message):

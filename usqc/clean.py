@@ -11,8 +11,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +33,7 @@ DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in (*IMAGE_SUFFIXES, *DICOM_SUF
 PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]
 COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "domain_score", "decision", "action", "error"]
 DECISIONS = ("keep", "flag", "out_of_domain", "error")
+READERS = min(4, os.cpu_count() or 1)  # threads reading files ahead of the model (`usqc clean --readers`)
 
 
 def clean_view(path: str | Path, clean_size: int, mask_fov: bool = False) -> np.ndarray:
@@ -71,22 +75,59 @@ class Batch:
 
 
 def read_batches(
-    paths: Sequence[Path], clean_size: int, image_size: int, batch_size: int, mask_fov: bool = False
+    paths: Sequence[Path],
+    clean_size: int,
+    image_size: int,
+    batch_size: int,
+    mask_fov: bool = False,
+    readers: int = READERS,
 ) -> Iterator[Batch]:
-    """Model views in batches; an unreadable file gives its error instead of stopping the run."""
-    for start in range(0, len(paths), batch_size):
-        batch = Batch(list(paths[start : start + batch_size]), [], [])
-        for path in batch.paths:
-            try:
-                batch.images.append(model_view(path, clean_size, image_size, mask_fov))
-                batch.errors.append(None)
-            except UsqcError as exc:
-                batch.errors.append(str(exc).replace(str(path), "").strip(" :"))
-        yield batch
+    """Model views in batches, in path order; an unreadable file gives its error instead of stopping the run.
+
+    With readers >= 1, threads read the next batch while the caller classifies this one (decoding
+    and resizing run in OpenCV and NumPy, which release the GIL); at most two batches are in flight.
+    readers = 0 reads each batch in the caller's thread when it is asked for. The batches are the same.
+    """
+    read = partial(_read_view, clean_size=clean_size, image_size=image_size, mask_fov=mask_fov)
+    chunks = [list(paths[start : start + batch_size]) for start in range(0, len(paths), batch_size)]
+    if readers < 1:
+        yield from (_batch(chunk, map(read, chunk)) for chunk in chunks)
+        return
+    with ThreadPoolExecutor(readers, thread_name_prefix="usqc-read") as pool:
+        in_flight: deque = deque()
+        for chunk in chunks:
+            in_flight.append((chunk, pool.map(read, chunk)))  # queued now, read while the caller works
+            if len(in_flight) == 2:
+                yield _batch(*in_flight.popleft())
+        while in_flight:
+            yield _batch(*in_flight.popleft())
+
+
+def _read_view(path: Path, clean_size: int, image_size: int, mask_fov: bool) -> tuple[np.ndarray | None, str | None]:
+    try:
+        return model_view(path, clean_size, image_size, mask_fov), None
+    except UsqcError as exc:
+        return None, str(exc).replace(str(path), "").strip(" :")
+
+
+def _batch(paths: list[Path], views: Iterable[tuple[np.ndarray | None, str | None]]) -> Batch:
+    batch = Batch(paths, [], [])
+    for image, error in views:
+        if error is None:
+            batch.images.append(image)
+        batch.errors.append(error)
+    return batch
 
 
 def classify(
-    paths: Sequence[Path], src: Path, predict, clean_size: int, image_size: int, batch_size: int, mask_fov=False
+    paths: Sequence[Path],
+    src: Path,
+    predict,
+    clean_size: int,
+    image_size: int,
+    batch_size: int,
+    mask_fov: bool = False,
+    readers: int = READERS,
 ) -> pd.DataFrame:
     """One row per file: path relative to `src`, predicted label, class probabilities, domain score, error.
 
@@ -95,7 +136,7 @@ def classify(
     """
     rows = []
     with tqdm(total=len(paths), desc="clean", unit="img", disable=None) as bar:
-        for batch in read_batches(paths, clean_size, image_size, batch_size, mask_fov):
+        for batch in read_batches(paths, clean_size, image_size, batch_size, mask_fov, readers):
             probabilities, scores = predict(np.stack(batch.images)) if batch.images else ([], [])
             results = iter(zip(probabilities, scores, strict=True))
             for path, error in zip(batch.paths, batch.errors, strict=True):

@@ -62,8 +62,8 @@ def _clean(args: argparse.Namespace) -> None:
 
     if not 0 < args.threshold <= 1:
         raise UsqcError(f"--threshold must be in (0, 1], got {args.threshold}")
-    if args.batch_size < 1 or args.clean_size < 32:
-        raise UsqcError("--batch-size must be >= 1 and --clean-size >= 32")
+    if args.batch_size < 1 or args.clean_size < 32 or (args.readers or 0) < 0:
+        raise UsqcError("--batch-size must be >= 1, --clean-size >= 32 and --readers >= 0")
     dest = args.copy or args.move
     if dest is not None and dest.resolve() == args.src.resolve():
         raise UsqcError(f"{dest}: the quarantine cannot be the source folder; give another folder")
@@ -76,6 +76,7 @@ def _clean(args: argparse.Namespace) -> None:
     table = clean.classify(
         paths, args.src, lambda images: predict_guarded(model, images, args.batch_size),
         args.clean_size, size, args.batch_size, args.mask_outside_fov,
+        clean.READERS if args.readers is None else args.readers,
     )  # fmt: skip
     table["decision"] = clean.decide(table, args.threshold)
     table["action"], table["error"] = clean.quarantine(table, args.src, dest, args.move is not None, args.dry_run)
@@ -177,6 +178,11 @@ def parser() -> argparse.ArgumentParser:
         "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
     )
     p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument(
+        "--readers", type=int, default=None, metavar="N",
+        help="threads reading the next batch of files while the model classifies this one; 0 reads in turn "
+        "(default: the cores, at most 4)",
+    )  # fmt: skip
     p.add_argument("--clean-size", type=int, default=224, help="base.clean_size the model was trained with (224)")
     p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
     p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
