@@ -8,7 +8,7 @@ where mean SSIM stops falling. Every evaluated image is one row of a table; the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,27 +35,40 @@ def evaluate(
     map uint8 model-size images to class ids (in C.LABELS order); one column of predicted labels
     per classifier. Columns: corruption, level, intensity, image, ssim, label, then the models.
     """
-    parts = [_rows(NONE, -1, 0.0, np.ones(len(originals)), "original", originals, classifiers)]
+    names = np.asarray(C.LABELS)
+    parts = [
+        pd.DataFrame({**columns, **{model: names[classify(images)] for model, classify in classifiers.items()}})
+        for columns, images in evaluation_sets(clean, originals, levels, thresholds, seed)
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def evaluation_sets(
+    clean: np.ndarray,
+    originals: np.ndarray,
+    levels: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, float | None],
+    seed: int,
+) -> Iterator[tuple[dict, np.ndarray]]:
+    """The originals, then every original at every level, one set at a time: (the table columns
+    corruption, level, intensity, image, ssim, label; the uint8 model-size images)."""
+    yield _columns(NONE, -1, 0.0, np.ones(len(originals)), "original"), originals
     for name, intensities in levels.items():
         for level, intensity in enumerate(tqdm(intensities, desc=name, unit="level", mininterval=5)):
             images, scores = corrupt_all(clean, originals, name, float(intensity), seed, "full_range", level)
             label = label_for(name, float(intensity), thresholds.get(name))
-            parts.append(_rows(name, level, float(intensity), scores, label, images, classifiers))
-    return pd.concat(parts, ignore_index=True)
+            yield _columns(name, level, float(intensity), scores, label), images
 
 
-def _rows(corruption, level, intensity, scores, label, images, classifiers) -> pd.DataFrame:
-    columns = {
+def _columns(corruption: str, level: int, intensity: float, scores: np.ndarray, label: str) -> dict:
+    return {
         "corruption": corruption,
         "level": level,
         "intensity": intensity,
-        "image": np.arange(len(images)),
+        "image": np.arange(len(scores)),
         "ssim": scores,
         "label": label,
     }
-    names = np.asarray(C.LABELS)
-    columns.update({model: names[classify(images)] for model, classify in classifiers.items()})
-    return pd.DataFrame(columns)
 
 
 def curve(table: pd.DataFrame, model: str, corruption: str) -> pd.DataFrame:
