@@ -243,7 +243,7 @@ def test_corrupt_command_writes_the_corrupted_image_and_its_ssim(tmp_path, capsy
 def test_help_names_every_command(capsys):
     assert run("--help") == 0
     text = capsys.readouterr().out
-    assert all(command in text for command in ("clean", "corrupt", "phantom", "plots"))
+    assert all(command in text for command in ("clean", "evaluate", "corrupt", "phantom", "diff", "targets", "plots"))
 
 
 def test_find_images_skips_the_quarantine_however_it_is_named(tmp_path, monkeypatch):

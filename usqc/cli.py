@@ -96,6 +96,63 @@ def _clean(args: argparse.Namespace) -> None:
         sys.exit(EXIT_UNREADABLE)
 
 
+def _evaluate(args: argparse.Namespace) -> None:
+    from usqc import params
+
+    p = params.load(args.params, "base", "ssim_eval", "real_eval")
+    base, grid, real = p["base"], p["ssim_eval"], p["real_eval"]
+    copies = real.copies if args.copies is None else args.copies
+    if copies < 1 or args.batch_size < 1:
+        raise UsqcError("--copies and --batch-size must be >= 1")
+    from usqc import quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
+
+    # isort: split
+    from usqc import evaluate_folder as ef
+    from usqc.calibration import predict_guarded
+    from usqc.clean import DEFAULT_PATTERNS, find_images
+    from usqc.corrupted_sets import originals_at
+    from usqc.label_rule import full_range
+    from usqc.outputs import atomic_outputs, write_json
+    from usqc.real_eval import levels_from_threshold
+    from usqc.saved_models import load_classifier
+
+    thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, grid)
+    levels = levels_from_threshold(full_levels, thresholds, copies)
+    paths = find_images(args.src, args.pattern or DEFAULT_PATTERNS, args.recursive)
+    if not paths:
+        patterns = " ".join(args.pattern or DEFAULT_PATTERNS)
+        raise UsqcError(f"{args.src}: no files match {patterns}; check --pattern or add --recursive")
+    clean, groups, unreadable = ef.read_scans(
+        paths, args.src, args.group_by, args.group_pattern, base.clean_size, args.mask_outside_fov
+    )
+    model = load_classifier(args.model)
+    originals = originals_at(clean, model.input_shape[1])
+    table = ef.scored_table(
+        clean, originals, levels, thresholds, lambda images: predict_guarded(model, images, args.batch_size), base.seed
+    )
+    metrics = {
+        "scans": len(clean),
+        "subjects": len(set(groups)),
+        "unreadable": len(unreadable),
+        "corrupted_copies": int((table["corruption"] != ef.NONE).sum()),
+        "thresholds": thresholds,
+        **ef.folder_metrics(table, groups, real.bootstrap, base.seed),
+    }
+    if args.json is not None:
+        with atomic_outputs(args.json) as (out,):
+            write_json(out, metrics)
+    described = ", ".join(f"{name} {value:.4g}" for name, value in thresholds.items() if value is not None)
+    print(
+        f"{metrics['scans']} scans of {metrics['subjects']} subjects, {metrics['corrupted_copies']} corrupted copies "
+        f"from the thresholds up ({described}), model {args.model}"
+    )
+    print("\n".join(ef.summary_lines(metrics)))
+    for relative in unreadable:
+        print(f"unreadable, not counted: {relative}", file=sys.stderr)
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
+
+
 def _seed_noise(path: Path) -> dict:
     import json
 
@@ -187,6 +244,42 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
     p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
     p.set_defaults(run=_clean)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="how a model does on a folder of your own clean scans and their corrupted copies",
+        description="Score a model on SRC's scans, taken as uncorrupted, and on seeded corrupted copies of each at "
+        "ssim_eval's intensities from each threshold up (as real_eval scores the shipped real-eval heads): false "
+        "alarms, detection, 4-class accuracy, per-class recall and the out-of-domain share, with 95 %% intervals, "
+        "then what `usqc clean --threshold T` would flag at several T. Thresholds and intensities come from "
+        "this repository's threshold_sweep results and params.yaml; run it in the repository that trained the model.",
+        epilog="exit status: 0 every file was read; 1 some files could not be read (named on stderr, not counted); "
+        "2 nothing was done (bad folder, model, option or missing sweep results).",
+    )
+    p.add_argument("src", type=Path, help="folder of clean scans (no corrupted ones)")
+    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
+    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
+    p.add_argument(
+        "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
+    )
+    p.add_argument(
+        "--group-by", choices=("file", "subfolder", "pattern"), default="file",
+        help="one patient = each file (default), its first sub-folder, or --group-pattern's match: the intervals "
+        "resample whole patients",
+    )  # fmt: skip
+    p.add_argument(
+        "--group-pattern", default=r"^(\d+)_", help="regex on the file name; its first group names the patient"
+    )
+    p.add_argument("--copies", type=int, help="seeded copies per scan and intensity (default: real_eval.copies)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the metrics as JSON (counts and shares only)")
+    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
+    p.add_argument(
+        "--sweep-metrics", type=Path, default=Path("metrics/threshold_sweep.json"), help="default: %(default)s"
+    )
+    p.add_argument("--sweep-plots", type=Path, default=Path("plots/threshold_sweep"), help="default: %(default)s")
+    p.set_defaults(run=_evaluate)
 
     p = sub.add_parser(
         "corrupt",
