@@ -67,10 +67,7 @@ def _clean(args: argparse.Namespace) -> None:
     dest = args.copy or args.move
     if dest is not None and dest.resolve() == args.src.resolve():
         raise UsqcError(f"{dest}: the quarantine cannot be the source folder; give another folder")
-    paths = clean.find_images(args.src, args.pattern or clean.DEFAULT_PATTERNS, args.recursive, exclude=dest)
-    if not paths:
-        patterns = " ".join(args.pattern or clean.DEFAULT_PATTERNS)
-        raise UsqcError(f"{args.src}: no files match {patterns}; check --pattern or add --recursive")
+    paths = _images_of(args, exclude=dest)
     model = load_classifier(args.model)
     size = model.input_shape[1]
     table = clean.classify(
@@ -96,6 +93,28 @@ def _clean(args: argparse.Namespace) -> None:
         sys.exit(EXIT_UNREADABLE)
 
 
+def _images_of(args: argparse.Namespace, exclude: Path | None = None) -> list[Path]:
+    """The files of args.src that clean and evaluate take (--pattern, --recursive); none is an error."""
+    from usqc.clean import DEFAULT_PATTERNS, find_images
+
+    patterns = args.pattern or DEFAULT_PATTERNS
+    paths = find_images(args.src, patterns, args.recursive, exclude=exclude)
+    if not paths:
+        raise UsqcError(f"{args.src}: no files match {' '.join(patterns)}; check --pattern or add --recursive")
+    return paths
+
+
+def _add_image_options(p: argparse.ArgumentParser) -> None:
+    """The options clean and evaluate share: the model, which files, and how they are read."""
+    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
+    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
+    p.add_argument(
+        "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
+    )
+    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
+    p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
+
+
 def _evaluate(args: argparse.Namespace) -> None:
     from usqc import params
 
@@ -109,7 +128,6 @@ def _evaluate(args: argparse.Namespace) -> None:
     # isort: split
     from usqc import evaluate_folder as ef
     from usqc.calibration import predict_guarded
-    from usqc.clean import DEFAULT_PATTERNS, find_images
     from usqc.corrupted_sets import originals_at
     from usqc.label_rule import full_range
     from usqc.outputs import atomic_outputs, write_json
@@ -118,10 +136,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 
     thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, grid)
     levels = levels_from_threshold(full_levels, thresholds, copies)
-    paths = find_images(args.src, args.pattern or DEFAULT_PATTERNS, args.recursive)
-    if not paths:
-        patterns = " ".join(args.pattern or DEFAULT_PATTERNS)
-        raise UsqcError(f"{args.src}: no files match {patterns}; check --pattern or add --recursive")
+    paths = _images_of(args)
     clean, groups, unreadable = ef.read_scans(
         paths, args.src, args.group_by, args.group_pattern, base.clean_size, args.mask_outside_fov
     )
@@ -224,24 +239,18 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("src", type=Path, help="folder of images")
-    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
+    _add_image_options(p)
     p.add_argument("--out", type=Path, default=Path("clean_report.csv"), help="CSV report (default: %(default)s)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--copy", type=Path, metavar="DIR", help="copy flagged files to DIR, keeping relative paths")
     where.add_argument("--move", type=Path, metavar="DIR", help="move flagged files to DIR, keeping relative paths")
     p.add_argument("--threshold", type=float, default=0.5, help="flag at P(corrupted) >= this (default: 0.5)")
-    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument(
-        "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
-    )
-    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
     p.add_argument(
         "--readers", type=int, default=None, metavar="N",
         help="threads reading the next batch of files while the model classifies this one; 0 reads in turn "
         "(default: the cores, at most 4)",
     )  # fmt: skip
     p.add_argument("--clean-size", type=int, default=224, help="base.clean_size the model was trained with (224)")
-    p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
     p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
     p.set_defaults(run=_clean)
 
@@ -257,11 +266,7 @@ def parser() -> argparse.ArgumentParser:
         "2 nothing was done (bad folder, model, option or missing sweep results).",
     )
     p.add_argument("src", type=Path, help="folder of clean scans (no corrupted ones)")
-    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
-    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument(
-        "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
-    )
+    _add_image_options(p)
     p.add_argument(
         "--group-by", choices=("file", "subfolder", "pattern"), default="file",
         help="one patient = each file (default), its first sub-folder, or --group-pattern's match: the intervals "
@@ -272,8 +277,6 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--copies", type=int, help="seeded copies per scan and intensity (default: real_eval.copies)")
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the metrics as JSON (counts and shares only)")
-    p.add_argument("--batch-size", type=int, default=64, help="default: 64")
-    p.add_argument("--mask-outside-fov", action="store_true", help="as ingest.mask_outside_fov: blank text outside")
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
     p.add_argument(
         "--sweep-metrics", type=Path, default=Path("metrics/threshold_sweep.json"), help="default: %(default)s"
