@@ -1,6 +1,10 @@
 """`usqc clean` end to end on a tiny trained model and a folder of clean, corrupted and broken files."""
 
+import os
+import pickle
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,11 +14,12 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from tests.conftest import save_png
+from tests.conftest import REPO, save_png
 from tests.dicom_files import write_dicom
 from usqc import clean, phantom
 from usqc import corruptions as C
 from usqc.backend import make_deterministic
+from usqc.baseline import Baseline
 from usqc.calibration import calibrate
 from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view, read_batches
 from usqc.cli import main
@@ -95,6 +100,51 @@ def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, m
     assert (readable["error"] == "").all() and (readable["action"] == "").all()
     table = capsys.readouterr().out
     assert "unreadable" in table and "flag" in table
+
+
+@pytest.fixture(scope="module")
+def baseline_path(tmp_path_factory):
+    """The classical baseline at 32 px, fitted on phantom originals and one copy per corruption."""
+    clean = np.stack([resize_square(phantom.generate(p, i, seed=1), 224) for p in ("BPD", "NT") for i in range(4)])
+    originals = originals_at(clean, SIZE)
+    rng = np.random.default_rng(0)
+    copies = [
+        C.to_uint8(C.REGISTRY[name].apply(C.to_float(c), intensity, rng, SIZE))
+        for name, intensity in (("scale_up", 0.5), ("blur", 3), ("noise", 0.4))
+        for c in clean
+    ]
+    images = np.concatenate([originals, np.stack(copies)])
+    labels = np.repeat(np.arange(len(C.LABELS)), len(clean))
+    path = tmp_path_factory.mktemp("baseline") / "baseline.pkl"
+    Baseline(SIZE, max_iter=5, learning_rate=0.1, seed=0).fit(images, labels).save(path)
+    return path
+
+
+def test_the_baseline_cleans_without_keras_or_a_guard(scans, baseline_path, tmp_path):
+    out = tmp_path / "report.csv"
+    script = (
+        "import os, sys\nfrom usqc.cli import main\ntry:\n    main(sys.argv[1:])\nfinally:\n"
+        "    if 'keras' in sys.modules or 'tensorflow' in sys.modules:\n        os._exit(99)\n"
+    )
+    argv = ["clean", scans, "--model", baseline_path, "--out", out, "-r"]
+    done = subprocess.run([sys.executable, "-c", script, *map(str, argv)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert done.returncode == 1, done.stderr  # the broken files; Keras never loaded
+    report = pd.read_csv(out, keep_default_na=False)
+    readable = report[report["decision"] != "error"]
+    assert len(readable) == 5 and set(readable["decision"]) <= {"keep", "flag"}
+    assert (readable["domain_score"] == "").all()  # no guard: no score, never out_of_domain
+    probabilities = readable[[f"p_{c}" for c in C.LABELS]].astype(float)
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
+    assert "has no domain guard" in done.stdout
+
+
+def test_a_pickle_that_is_not_a_baseline_is_refused(scans, tmp_path, capsys):
+    fake = tmp_path / "model.pkl"
+    fake.write_bytes(pickle.dumps({"not": "a model"}))
+    assert run("clean", scans, "--model", fake, "--out", tmp_path / "report.csv") == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert "not a usqc baseline model" in err and not (tmp_path / "report.csv").exists()
 
 
 def test_the_report_does_not_depend_on_the_reader_threads(scans, model_path, tmp_path):

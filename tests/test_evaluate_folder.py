@@ -54,6 +54,19 @@ def test_the_table_is_ssim_eval_s_and_the_metrics_real_eval_s(scans):
     assert {k: ours[k] for k in theirs} == theirs
 
 
+def test_a_model_without_a_guard_reports_no_out_of_domain_share(scans):
+    clean, originals = scans
+
+    def unguarded(images):
+        return brightness_model(images)[0], np.full(len(images), np.nan)
+
+    table = scored_table(clean, originals, LEVELS, THRESHOLDS, unguarded, seed=4)
+    metrics = folder_metrics(table, np.arange(len(clean)).astype(str), resamples=50, seed=4)
+    assert metrics["out_of_domain"]["value"] is None  # unknown, not 0
+    assert folder_metrics(scored_table(clean, originals, LEVELS, THRESHOLDS, brightness_model, seed=4),
+                          np.arange(len(clean)).astype(str), 50, 4)["out_of_domain"]["value"] is not None  # fmt: skip
+
+
 def test_operating_points_count_what_usqc_clean_would_flag():
     # 4 scans, 6 corrupted copies; P(original) and domain scores chosen so each count is known
     table = pd.DataFrame(

@@ -52,13 +52,8 @@ def _corrupt(args: argparse.Namespace) -> None:
 
 
 def _clean(args: argparse.Namespace) -> None:
-    from usqc import quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
-
-    # isort: split
-    from usqc import clean
-    from usqc.calibration import predict_guarded
+    from usqc import clean, inference
     from usqc.outputs import atomic_outputs
-    from usqc.saved_models import load_classifier
 
     if not 0 < args.threshold <= 1:
         raise UsqcError(f"--threshold must be in (0, 1], got {args.threshold}")
@@ -68,11 +63,10 @@ def _clean(args: argparse.Namespace) -> None:
     if dest is not None and dest.resolve() == args.src.resolve():
         raise UsqcError(f"{dest}: the quarantine cannot be the source folder; give another folder")
     paths = _images_of(args, exclude=dest)
-    model = load_classifier(args.model)
-    size = model.input_shape[1]
+    model = inference.load(args.model, args.batch_size)
+    _say_if_unguarded(model, args.model)
     table = clean.classify(
-        paths, args.src, lambda images: predict_guarded(model, images, args.batch_size),
-        args.clean_size, size, args.batch_size, args.mask_outside_fov,
+        paths, args.src, model.predict, args.clean_size, model.image_size, args.batch_size, args.mask_outside_fov,
         clean.READERS if args.readers is None else args.readers,
     )  # fmt: skip
     table["decision"] = clean.decide(table, args.threshold)
@@ -104,9 +98,17 @@ def _images_of(args: argparse.Namespace, exclude: Path | None = None) -> list[Pa
     return paths
 
 
+def _say_if_unguarded(model, path: Path) -> None:
+    if not model.guarded:
+        print(f"{path} has no domain guard: every file is classified as a scan (no domain_score, no out_of_domain)")
+
+
 def _add_image_options(p: argparse.ArgumentParser) -> None:
     """The options clean and evaluate share: the model, which files, and how they are read."""
-    p.add_argument("--model", type=Path, default=Path("models/xception.keras"), help="default: %(default)s")
+    p.add_argument(
+        "--model", type=Path, default=Path("models/xception.keras"),
+        help="a .keras corruption classifier, or the baseline's .pkl (no Keras, no domain guard); default: %(default)s",
+    )  # fmt: skip
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument(
         "--pattern", action="append", metavar="GLOB", help="file names to take, repeatable (default: image suffixes)"
@@ -123,16 +125,12 @@ def _evaluate(args: argparse.Namespace) -> None:
     copies = real.copies if args.copies is None else args.copies
     if copies < 1 or args.batch_size < 1:
         raise UsqcError("--copies and --batch-size must be >= 1")
-    from usqc import quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
-
-    # isort: split
     from usqc import evaluate_folder as ef
-    from usqc.calibration import predict_guarded
+    from usqc import inference
     from usqc.corrupted_sets import originals_at
     from usqc.label_rule import full_range
     from usqc.outputs import atomic_outputs, write_json
     from usqc.real_eval import levels_from_threshold
-    from usqc.saved_models import load_classifier
 
     thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, grid)
     levels = levels_from_threshold(full_levels, thresholds, copies)
@@ -140,11 +138,9 @@ def _evaluate(args: argparse.Namespace) -> None:
     clean, groups, unreadable = ef.read_scans(
         paths, args.src, args.group_by, args.group_pattern, base.clean_size, args.mask_outside_fov
     )
-    model = load_classifier(args.model)
-    originals = originals_at(clean, model.input_shape[1])
-    table = ef.scored_table(
-        clean, originals, levels, thresholds, lambda images: predict_guarded(model, images, args.batch_size), base.seed
-    )
+    model = inference.load(args.model, args.batch_size)
+    _say_if_unguarded(model, args.model)
+    table = ef.scored_table(clean, originals_at(clean, model.image_size), levels, thresholds, model.predict, base.seed)
     metrics = {
         "scans": len(clean),
         "subjects": len(set(groups)),

@@ -111,7 +111,9 @@ def folder_metrics(table: pd.DataFrame, groups: Sequence[str], resamples: int, s
     """real_eval's metrics of the model on these scans, their out-of-domain share and the operating points."""
     uncorrupted = table["corruption"] == NONE
     metrics = scan_metrics(table, PREDICTED, np.asarray(groups), resamples, seed)
-    metrics["out_of_domain"] = out_of_domain_share(table.loc[uncorrupted, "domain_score"].to_numpy())
+    scores = table.loc[uncorrupted, "domain_score"].to_numpy(dtype=float)
+    unguarded = np.isnan(scores).all()  # a model without a domain guard: no share to report
+    metrics["out_of_domain"] = share_with_interval([], None, 0, seed) if unguarded else out_of_domain_share(scores)
     metrics["operating_points"] = operating_points(table, groups, OPERATING_THRESHOLDS, resamples, seed)
     return metrics
 
