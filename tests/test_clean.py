@@ -21,7 +21,16 @@ from usqc import corruptions as C
 from usqc.backend import make_deterministic
 from usqc.baseline import Baseline
 from usqc.calibration import calibrate
-from usqc.clean import COLUMNS, DEFAULT_PATTERNS, decide, find_images, model_view, read_batches
+from usqc.clean import (
+    COLUMNS,
+    DEFAULT_PATTERNS,
+    SHEET_COLUMNS,
+    decide,
+    find_images,
+    model_view,
+    read_batches,
+    sheet_rows,
+)
 from usqc.cli import main
 from usqc.corrupt import Plan, corrupt_image
 from usqc.corrupted_sets import originals_at
@@ -172,6 +181,34 @@ def test_readers_stay_one_batch_ahead_and_keep_the_path_order(scans, monkeypatch
     for got, want in zip([first, *rest], expected, strict=True):
         assert got.errors == want.errors
         np.testing.assert_array_equal(np.stack(got.images), np.stack(want.images))
+
+
+def test_the_sheet_shows_the_surest_flagged_files_per_class_then_the_out_of_domain_ones():
+    n = SHEET_COLUMNS + 3
+    table = pd.DataFrame(
+        {
+            "decision": ["flag"] * n + ["keep", "out_of_domain", "out_of_domain", "error", "flag"],
+            "predicted": ["noise"] * n + ["blur", "blur", "noise", "", "scale_up"],
+            "p_original": [*np.linspace(0.4, 0.0, n), 0.1, 0.5, 0.5, np.nan, 0.2],
+            "domain_score": [0.5] * (n + 1) + [1.2, 3.0, np.nan, 0.9],
+        }
+    )
+    rows = sheet_rows(table)
+    assert list(rows) == ["flagged scale_up", "flagged noise", "out_of_domain"]  # no flagged blur or original
+    assert rows["flagged noise"] == list(range(n - 1, n - 1 - SHEET_COLUMNS, -1))  # surest first, capped
+    assert rows["flagged scale_up"] == [n + 4] and rows["out_of_domain"] == [n + 2, n + 1]
+
+
+def test_the_sheet_is_drawn_before_files_move_and_only_when_something_is_shown(scans, model_path, tmp_path, capsys):
+    dest, sheet = tmp_path / "quarantine", tmp_path / "sheet.png"
+    common = ["--model", model_path, "-r", "--out", tmp_path / "report.csv", "--sheet", sheet]
+    run("clean", scans, *common, "--threshold", 1.0)  # an unguarded model that flags nothing
+    assert not sheet.exists() and "not written, no file was flagged" in capsys.readouterr().out
+    run("clean", scans, *common, "--threshold", 0.001, "--move", dest)  # flags every readable file
+    report = pd.read_csv(tmp_path / "report.csv", keep_default_na=False)
+    assert (report["action"] == "moved").sum() == 5
+    drawn = np.asarray(Image.open(sheet))
+    assert drawn.ndim == 3 and drawn.shape[0] > 200 and drawn.shape[1] > 200
 
 
 def test_decision_follows_the_threshold_and_the_domain_score():

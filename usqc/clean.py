@@ -34,6 +34,7 @@ PROBABILITY_COLUMNS = [f"p_{label}" for label in C.LABELS]
 COLUMNS = ["path", "predicted", *PROBABILITY_COLUMNS, "domain_score", "decision", "action", "error"]
 DECISIONS = ("keep", "flag", "out_of_domain", "error")
 READERS = min(4, os.cpu_count() or 1)  # threads reading files ahead of the model (`usqc clean --readers`)
+SHEET_COLUMNS = 8  # files per row of `usqc clean --sheet`
 
 
 def clean_view(path: str | Path, clean_size: int, mask_fov: bool = False) -> np.ndarray:
@@ -189,6 +190,39 @@ def quarantine(
         except OSError as exc:
             errors[i] = str(exc)
     return actions, errors
+
+
+def sheet_rows(table: pd.DataFrame) -> dict[str, list[int]]:
+    """The report rows `--sheet` shows: one row of files per predicted class among the flagged ones,
+    the surest first (highest P(corrupted)), then the out-of-domain files, the least like the
+    training images first; at most SHEET_COLUMNS each, empty rows left out."""
+    corrupted = 1.0 - table["p_original"].astype(float)
+    picks = {
+        f"flagged {label}": corrupted[(table["decision"] == "flag") & (table["predicted"] == label)]
+        for label in C.LABELS
+    }
+    picks["out_of_domain"] = table.loc[table["decision"] == "out_of_domain", "domain_score"].astype(float)
+    return {
+        name: list(scores.sort_values(ascending=False, kind="stable").index[:SHEET_COLUMNS])
+        for name, scores in picks.items()
+        if len(scores)
+    }
+
+
+def sheet_images(
+    table: pd.DataFrame, src: Path, clean_size: int, mask_fov: bool = False
+) -> tuple[dict[str, list[np.ndarray]], dict[str, list[str]]]:
+    """The clean views of `sheet_rows`' files, read again from `src` (before any move), and their
+    captions: the report's row number (1 = the first line under the header, never the path, which
+    may name a patient) with P(corrupted), or the domain score of an out-of-domain file."""
+    images, captions = {}, {}
+    for name, rows in sheet_rows(table).items():
+        images[name] = [clean_view(src / table.at[i, "path"], clean_size, mask_fov) for i in rows]
+        values = table.loc[rows, "domain_score" if name == "out_of_domain" else "p_original"].astype(float)
+        shown = values if name == "out_of_domain" else 1.0 - values
+        label = "domain" if name == "out_of_domain" else "P"
+        captions[name] = [f"row {i + 1}, {label} {v:.2f}" for i, v in zip(rows, shown, strict=True)]
+    return images, captions
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:

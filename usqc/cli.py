@@ -70,9 +70,17 @@ def _clean(args: argparse.Namespace) -> None:
         clean.READERS if args.readers is None else args.readers,
     )  # fmt: skip
     table["decision"] = clean.decide(table, args.threshold)
+    sheet = clean.sheet_images(table, args.src, args.clean_size, args.mask_outside_fov) if args.sheet else None
+    if sheet is not None and not sheet[0]:
+        print(f"{args.sheet}: not written, no file was flagged or out_of_domain")
+        sheet = None
     table["action"], table["error"] = clean.quarantine(table, args.src, dest, args.move is not None, args.dry_run)
-    with atomic_outputs(args.out) as (out,):
+    with atomic_outputs(args.out, *([args.sheet] if sheet else [])) as (out, *sheet_path):
         table[clean.COLUMNS].round(4).to_csv(out, index=False)
+        if sheet:
+            from usqc.figures import image_grid
+
+            image_grid(sheet[0], sheet_path[0], titles=sheet[1])
     print(clean.summary(table).to_string())
     outside = int((table["decision"] == "out_of_domain").sum())
     if outside:
@@ -247,6 +255,11 @@ def parser() -> argparse.ArgumentParser:
         "(default: the cores, at most 4)",
     )  # fmt: skip
     p.add_argument("--clean-size", type=int, default=224, help="base.clean_size the model was trained with (224)")
+    p.add_argument(
+        "--sheet", type=Path, metavar="PNG",
+        help="also draw the flagged files (the surest 8 per predicted class) and the out_of_domain ones, "
+        "captioned by report row, for a look before moving anything",
+    )  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="report what would be copied or moved; touch no image")
     p.set_defaults(run=_clean)
 
