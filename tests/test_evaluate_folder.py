@@ -23,6 +23,7 @@ from usqc.ssim_eval import NONE, evaluate
 SIZE = 32
 LEVELS = {"scale_up": np.array([0.3, 0.5]), "blur": np.array([2.0]), "noise": np.array([0.2, 0.4])}
 THRESHOLDS = {"scale_up": 0.4, "blur": 2.0, "noise": 0.2}
+CURVE_COLUMNS = ["intensity", "mean_ssim", "label", "accuracy", "accuracy_all_corrupted", "images"]
 
 
 def brightness_model(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,9 +124,9 @@ def run(repo, *argv) -> int:
 
 def test_evaluate_scores_every_readable_scan_by_patient_and_names_no_file(repo, model_path, capsys):
     (repo / "scans/john_roe/broken.png").write_text("not an image")
-    out = repo / "evaluation.json"
+    out, curves = repo / "evaluation.json", repo / "curves"
     code = run(repo, repo / "scans", "--model", model_path, "-r", "--group-by", "subfolder", "--copies", 2,
-               "--json", out)  # fmt: skip
+               "--json", out, "--curves", curves)  # fmt: skip
     assert code == 1  # the broken file: named on stderr, not counted
     captured = capsys.readouterr()
     assert "unreadable, not counted: john_roe/broken.png" in captured.err
@@ -137,6 +138,11 @@ def test_evaluate_scores_every_readable_scan_by_patient_and_names_no_file(repo, 
     flagged = [p["detection"]["value"] for p in metrics["operating_points"]]
     assert flagged == sorted(flagged, reverse=True)  # a higher --threshold never flags more
     assert "jane" not in out.read_text() and "john" not in out.read_text()
+    tables = [pd.read_csv(curves / f"{name}.csv") for name in ("scale_up", "blur", "noise")]
+    for table in tables:  # real_eval's curve columns, the scans first at intensity 0
+        assert list(table.columns) == CURVE_COLUMNS
+        assert table["intensity"].iloc[0] == 0 and table["images"].iloc[0] == 4
+    assert sum(table["images"].iloc[1:].sum() for table in tables) == metrics["corrupted_copies"]
     assert "usqc clean --threshold" in captured.out
 
 
@@ -158,7 +164,7 @@ def only_broken_files(repo):
 def test_bad_input_is_one_line_exit_2_and_no_output(repo, model_path, capsys, setup, argv, message):
     setup(repo)
     out = repo / "evaluation.json"
-    assert run(repo, repo / "scans", "--model", model_path, "-r", "--json", out, *argv) == 2
+    assert run(repo, repo / "scans", "--model", model_path, "-r", "--json", out, "--curves", repo / "c", *argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
-    assert not out.exists()
+    assert not out.exists() and not (repo / "c").exists()

@@ -139,6 +139,7 @@ def _evaluate(args: argparse.Namespace) -> None:
     from usqc.label_rule import full_range
     from usqc.outputs import atomic_outputs, write_json
     from usqc.real_eval import levels_from_threshold
+    from usqc.ssim_eval import curve
 
     thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, grid)
     levels = levels_from_threshold(full_levels, thresholds, copies)
@@ -157,9 +158,16 @@ def _evaluate(args: argparse.Namespace) -> None:
         "thresholds": thresholds,
         **ef.folder_metrics(table, groups, real.bootstrap, base.seed),
     }
-    if args.json is not None:
-        with atomic_outputs(args.json) as (out,):
-            write_json(out, metrics)
+    outputs = [p for p in (args.json, args.curves) if p is not None]
+    with atomic_outputs(*outputs) as written:
+        temporary = dict(zip(outputs, written, strict=True))
+        if args.json is not None:
+            write_json(temporary[args.json], metrics)
+        if args.curves is not None:
+            temporary[args.curves].mkdir()
+            for corruption in levels:  # as real_eval's plots/real_eval/hc18_<model>_<corruption>.csv
+                table_c = curve(table, ef.PREDICTED, corruption)
+                table_c.round(6).to_csv(temporary[args.curves] / f"{corruption}.csv", index=False)
     described = ", ".join(f"{name} {value:.4g}" for name, value in thresholds.items() if value is not None)
     print(
         f"{metrics['scans']} scans of {metrics['subjects']} subjects, {metrics['corrupted_copies']} corrupted copies "
@@ -286,6 +294,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--copies", type=int, help="seeded copies per scan and intensity (default: real_eval.copies)")
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the metrics as JSON (counts and shares only)")
+    p.add_argument(
+        "--curves", type=Path, metavar="DIR",
+        help="also write, per corruption, accuracy and detection against intensity (real_eval's curve columns)",
+    )  # fmt: skip
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
     p.add_argument(
         "--sweep-metrics", type=Path, default=Path("metrics/threshold_sweep.json"), help="default: %(default)s"
