@@ -94,9 +94,10 @@ def operating_points(
     subject = np.asarray(groups)[table["image"].to_numpy()]
     uncorrupted = (table["corruption"] == NONE).to_numpy()
     corrupted = ~uncorrupted & (table["label"] != C.LABELS[0]).to_numpy()
+    readable = table.assign(error="")  # every row was read; one copy for all thresholds
     points = []
     for threshold in thresholds:
-        flagged = (decide(table.assign(error=""), threshold) == "flag").to_numpy()
+        flagged = (decide(readable, threshold) == "flag").to_numpy()
         points.append(
             {
                 "threshold": float(threshold),
