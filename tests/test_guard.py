@@ -5,40 +5,35 @@ import pandas as pd
 import pytest
 
 from tests.conftest import HC18
-from usqc import guard
-from usqc.calibration import (
-    TemperatureSoftmax,
-    expected_calibration_error,
-    fit_calibration,
-    negative_log_likelihood,
-    softmax,
-)
+from usqc import domain_distance, guard
+from usqc.calibration import TemperatureSoftmax
 from usqc.errors import UsqcError
 from usqc.intervals import share_with_interval, subject_bootstrap, wilson
 from usqc.real_eval import dicom_frame, levels_from_threshold, non_ultrasound_images, real_scan_sets, scan_metrics
 from usqc.real_sample import real_part
 from usqc.ssim_eval import NONE
+from usqc.temperature_scaling import expected_calibration_error, fit_calibration, negative_log_likelihood, softmax
 
 
 def test_mahalanobis_is_the_squared_distance_to_the_nearest_mean():
     means = np.array([[0.0, 0.0], [10.0, 0.0]])
     points = np.array([[1.0, 1.0], [9.0, 0.0]])
-    np.testing.assert_allclose(guard.mahalanobis(points, means, np.eye(2)), [2.0, 1.0])
-    np.testing.assert_allclose(guard.mahalanobis(points, means, np.diag([4.0, 1.0])), [5.0, 4.0])
+    np.testing.assert_allclose(domain_distance.mahalanobis(points, means, np.eye(2)), [2.0, 1.0])
+    np.testing.assert_allclose(domain_distance.mahalanobis(points, means, np.diag([4.0, 1.0])), [5.0, 4.0])
 
 
 def test_nearest_distance_is_the_kth_neighbour():
     reference = np.array([[0.0], [1.0], [3.0], [7.0]])
-    distances = guard.nearest_distance(np.array([[0.0], [10.0]]), 0.0, 1.0, reference, k=2)
+    distances = domain_distance.nearest_distance(np.array([[0.0], [10.0]]), 0.0, 1.0, reference, k=2)
     np.testing.assert_allclose(distances, [1.0, 7.0])
 
 
 def test_image_statistics_tell_blank_frames_from_speckle():
     rng = np.random.default_rng(0)
     speckle = np.clip(rng.rayleigh(40, (4, 32, 32)), 0, 255).astype(np.uint8)
-    stats = guard.image_statistics(np.concatenate([speckle, np.zeros((1, 32, 32), np.uint8)]))
-    assert stats.shape == (5, guard.STATISTICS)
-    dark_share = stats[:, guard.HISTOGRAM_BINS + 8]
+    stats = domain_distance.image_statistics(np.concatenate([speckle, np.zeros((1, 32, 32), np.uint8)]))
+    assert stats.shape == (5, domain_distance.STATISTICS)
+    dark_share = stats[:, domain_distance.HISTOGRAM_BINS + 8]
     assert dark_share[-1] == 1.0 and (dark_share[:4] < 0.2).all()
 
 
@@ -116,6 +111,21 @@ def test_the_biases_undo_a_model_that_over_calls_one_class():
     raw, fixed = logits[2000:].argmax(axis=1), (logits[2000:] / temperature + bias).argmax(axis=1)
     assert (raw == 1).mean() > 0.4 and abs((fixed == 1).mean() - 0.25) < 0.05
     assert (fixed == labels[2000:]).mean() > (raw == labels[2000:]).mean() + 0.1
+
+
+def test_temperature_alone_keeps_every_argmax_and_still_fits_the_spread():
+    """Without class biases (the baseline's calibration) the argmax never moves, yet the temperature
+    still undoes an over-confident model's scaling."""
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 4, 3000)
+    logits = 3.0 * np.eye(4)[labels] + rng.normal(scale=1.5, size=(3000, 4))
+    logits[:, 1] += 2.0
+    temperature, bias = fit_calibration(logits * 4, labels, class_biases=False)
+    assert (bias == 0).all()
+    assert ((logits * 4 / temperature + bias).argmax(axis=1) == logits.argmax(axis=1)).all()
+    assert temperature > 2.5
+    with_biases, _ = fit_calibration(logits * 4, labels)
+    assert temperature != pytest.approx(with_biases, rel=1e-3)  # the option really changes the fit
 
 
 def test_a_model_file_saved_before_the_biases_loads_with_zero_biases():

@@ -63,5 +63,6 @@ def test_the_closure_sees_an_added_import_and_what_it_imports(tmp_path):
     added = import_closure("stages/ingest.py", tmp_path) - import_closure("stages/ingest.py")
     assert added == {
         "usqc/saliency.py", "usqc/calibration.py", "usqc/corruptions.py", "usqc/guard.py", "usqc/models.py",
-        "usqc/training.py", "usqc/backend.py", "usqc/model_input.py",
+        "usqc/training.py", "usqc/backend.py", "usqc/model_input.py", "usqc/domain_distance.py",
+        "usqc/temperature_scaling.py",
     }  # fmt: skip

@@ -1,6 +1,6 @@
 """Calibrated probabilities and an out-of-domain guard, both stored inside the saved model.
 
-- Bias-corrected temperature scaling (Guo et al. 2017; Alexandari et al. 2020): the logits are
+- Bias-corrected temperature scaling (usqc.temperature_scaling): the logits are
   divided by one scalar and shifted by one bias per class, all fitted on held-out validation
   images, so that P(corrupted) >= 0.8 in `usqc clean` means about 80 % of such files are
   corrupted, on data like the training data. The biases matter after a short training from
@@ -22,10 +22,16 @@ import logging
 import keras
 import numpy as np
 from keras import layers, ops
-from scipy.optimize import minimize
 
 from usqc import guard, streams
 from usqc.model_input import predict_rows
+from usqc.temperature_scaling import (
+    calibrated_logits,
+    expected_calibration_error,
+    fit_calibration,
+    negative_log_likelihood,
+    softmax,
+)
 
 log = logging.getLogger(__name__)
 GUARD, LOGITS, FEATURES, PROBABILITIES = "domain_guard", "logits", "features", "probabilities"
@@ -53,48 +59,10 @@ class TemperatureSoftmax(layers.Layer):
         super().load_own_variables(store)
 
 
-def fit_calibration(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
-    """The temperature (bounded to [0.05, 20]) and per-class biases (the first class's 0, as softmax
-    is shift-invariant) minimising the negative log-likelihood of `labels` under
-    softmax(logits / temperature + bias)."""
-    logits = np.asarray(logits, dtype=np.float64)
-    onehot = np.eye(logits.shape[1])[labels]
-
-    def nll_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        scaled = logits / np.exp(x[0])
-        z = scaled + np.r_[0.0, x[1:]]
-        residual = (softmax(z) - onehot) / len(labels)  # d NLL / d z
-        return negative_log_likelihood(z, labels), np.r_[-(residual * scaled).sum(), residual.sum(axis=0)[1:]]
-
-    bounds = [(np.log(0.05), np.log(20.0))] + [(None, None)] * (logits.shape[1] - 1)
-    x = minimize(nll_and_gradient, np.zeros(logits.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds).x
-    return float(np.exp(x[0])), np.r_[0.0, x[1:]]
-
-
-def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray) -> float:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_p[np.arange(len(labels)), labels].mean())
-
-
-def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
-    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by their size."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    edges = np.minimum((confidence * bins).astype(int), bins - 1)
-    return float(sum(abs(correct[edges == b].mean() - confidence[edges == b].mean()) * (edges == b).mean()
-                     for b in range(bins) if (edges == b).any()))  # fmt: skip
-
-
 def features_and_logits(model: keras.Model, images: np.ndarray, rows: np.ndarray, batch_size: int):
     """Penultimate features and logits of `rows` of uint8 `images`, in one pass."""
     heads = keras.Model(model.inputs, [model.get_layer(FEATURES).output, model.get_layer(LOGITS).output])
     return predict_rows(heads, images, rows, batch_size)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def calibrate(
@@ -146,11 +114,6 @@ def calibrate(
                            "after": expected_calibration_error(after, truth)},
     }  # fmt: skip
     return fitted, softmax(calibrated_logits(test_logits, temperature, bias))
-
-
-def calibrated_logits(logits: np.ndarray, temperature: float, bias: np.ndarray) -> np.ndarray:
-    """What TemperatureSoftmax feeds its softmax, in numpy."""
-    return logits / temperature + bias
 
 
 def predict_guarded(model: keras.Model, images: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
