@@ -3,9 +3,10 @@
     PYTHONPATH=. python scripts/ensemble_probe.py [--json out.json]
 
 Run at the root of a checkout with that run's data and models checked out (`dvc checkout`).
-Each combination of the two CNNs (calibrated, as saved) and the classical baseline (its trees'
-probabilities) predicts the class of highest mean probability, with no weight fitted: nothing is
-chosen on the images it is scored on. Scored with `ssim_eval`'s own functions and params; prints
+Each combination of the two CNNs and the classical baseline (each calibrated, as saved; a
+baseline saved before its calibration gives its trees' own probabilities) predicts the class of
+highest mean probability, with no weight fitted: nothing is chosen on the images it is scored on.
+Scored with `ssim_eval`'s own functions and params; prints
 one line per combination. Nothing is written into the checkout.
 """
 

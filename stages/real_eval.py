@@ -6,7 +6,7 @@ model and set: false alarms on the uncorrupted scans, detection, 4-class accurac
 recall on seeded copies at ssim_eval's intensities from each threshold up, each with a 95 %
 interval; the domain guard's rejections of those scans, of the phantom test images and of
 non-ultrasound pictures. Curves of detection against intensity on HC18 sit beside the phantom's.
-The classical baseline (train_baseline) is scored beside the CNNs (it has no guard).
+The classical baseline (train_baseline) is scored beside the CNNs, its own guard too.
 """
 
 import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
@@ -40,7 +40,6 @@ def main() -> None:
 
     # isort: split
     from usqc.backend import make_deterministic
-    from usqc.calibration import predict_guarded
     from usqc.corrupted_sets import originals_at
     from usqc.ingest import clean_pixels
     from usqc.label_rule import full_range
@@ -61,10 +60,10 @@ def main() -> None:
     phantom_test = dataset.open_images(args.clean)[np.flatnonzero(manifest["split"] == "test")]
     outsiders = non_ultrasound_images(base.seed)
     make_deterministic(base.seed)
-    models, classifiers = load_scorers(args.models, base.image_size, cfg.batch_size)
+    _, classifiers, guards = load_scorers(args.models, base.image_size, cfg.batch_size)
 
-    def guard(model, originals: np.ndarray) -> dict:
-        return out_of_domain_share(predict_guarded(model, originals, cfg.batch_size)[1])
+    def guard(name: str, originals: np.ndarray) -> dict:
+        return out_of_domain_share(guards[name](originals))
 
     metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
     curves = {}
@@ -74,8 +73,8 @@ def main() -> None:
         metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}
         for m in classifiers:
             metrics[set_name][m] = scan_metrics(table, m, np.asarray(groups), cfg.bootstrap, base.seed)
-            if m in models:  # the baseline has no domain guard
-                metrics[set_name][m]["out_of_domain"] = guard(models[m], originals)
+            if m in guards:
+                metrics[set_name][m]["out_of_domain"] = guard(m, originals)
             headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}
             log.info("%s %s: %s", set_name, m, headline)
         if set_name == "hc18":
@@ -83,8 +82,7 @@ def main() -> None:
     outsider_clean = np.stack([clean_pixels(g, base.clean_size) for g in outsiders.values()])
     phantom_originals, outsider_originals = (originals_at(c, base.image_size) for c in (phantom_test, outsider_clean))
     metrics["guard"] = {
-        m: {"phantom_test": guard(model, phantom_originals), "non_ultrasound": guard(model, outsider_originals)}
-        for m, model in models.items()
+        m: {"phantom_test": guard(m, phantom_originals), "non_ultrasound": guard(m, outsider_originals)} for m in guards
     }
     metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)
 

@@ -53,7 +53,7 @@ def main() -> None:
     originals = originals_at(clean, base.image_size)
     thresholds, levels = full_range(args.sweep_metrics, args.sweep_plots, cfg)
     make_deterministic(base.seed)
-    models, classifiers = load_scorers(args.models, base.image_size, cfg.batch_size)
+    models, classifiers, _ = load_scorers(args.models, base.image_size, cfg.batch_size)
 
     for name, values in levels.items():
         log.info("%s: threshold %s, %d levels %.4g-%.4g", name, thresholds[name], len(values), values[0], values[-1])

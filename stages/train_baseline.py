@@ -1,8 +1,9 @@
 """DVC stage `train_baseline`: the classical baseline beside the CNNs (usqc.baseline).
 
 No-reference features of every training image of data/corrupted and a gradient-boosted tree
-classifier of the four classes; the same test report as the CNNs (Tables 5-6), and the model that
-ssim_eval and real_eval score beside them.
+classifier of the four classes, calibrated and guarded by patient-grouped cross-fitting; the same
+test report as the CNNs (Tables 5-6), and the model that ssim_eval, real_eval and `usqc clean` use
+beside them.
 """
 
 import usqc  # noqa: F401  (first: pins OpenBLAS's kernels before numpy loads them, usqc/__init__.py)
@@ -39,9 +40,15 @@ def main() -> None:
     test = np.flatnonzero(manifest["split"] == "test")
     log.info("baseline: %d train, %d test images", len(train), len(test))
 
-    model = Baseline(images.shape[1], cfg.max_iter, cfg.learning_rate, base.seed).fit(images[train], labels[train])
+    groups = manifest["group_id"].to_numpy()[train]
+    model = Baseline(images.shape[1], cfg.max_iter, cfg.learning_rate, base.seed)
+    model.fit(images[train], labels[train], groups, cfg.guard_quantile)
     predicted = model.predict(images[test])
-    metrics = {"test": report(labels[test], predicted, classes), "train_images": int(len(train))}
+    metrics = {
+        "test": report(labels[test], predicted, classes),
+        "train_images": int(len(train)),
+        "calibration": model.calibration,
+    }
     with atomic_outputs(args.model, args.metrics, args.plots) as (model_path, metrics_path, plots):
         model.save(model_path)
         write_json(metrics_path, metrics)

@@ -113,7 +113,8 @@ def test_report_has_a_row_per_file_and_broken_files_do_not_stop_the_run(scans, m
 
 @pytest.fixture(scope="module")
 def baseline_path(tmp_path_factory):
-    """The classical baseline at 32 px, fitted on phantom originals and one copy per corruption."""
+    """The classical baseline at 32 px, fitted on phantom originals and one copy per corruption of 8
+    patients, calibrated and guarded by cross-fitting; beside it the same trees unguarded."""
     clean = np.stack([resize_square(phantom.generate(p, i, seed=1), 224) for p in ("BPD", "NT") for i in range(4)])
     originals = originals_at(clean, SIZE)
     rng = np.random.default_rng(0)
@@ -124,12 +125,14 @@ def baseline_path(tmp_path_factory):
     ]
     images = np.concatenate([originals, np.stack(copies)])
     labels = np.repeat(np.arange(len(C.LABELS)), len(clean))
-    path = tmp_path_factory.mktemp("baseline") / "baseline.pkl"
-    Baseline(SIZE, max_iter=5, learning_rate=0.1, seed=0).fit(images, labels).save(path)
-    return path
+    folder = tmp_path_factory.mktemp("baseline")
+    groups = np.tile(np.arange(len(clean)), len(C.LABELS))
+    Baseline(SIZE, max_iter=5, learning_rate=0.1, seed=0).fit(images, labels, groups).save(folder / "baseline.pkl")
+    Baseline(SIZE, max_iter=5, learning_rate=0.1, seed=0).fit(images, labels).save(folder / "unguarded.pkl")
+    return folder / "baseline.pkl"
 
 
-def test_the_baseline_cleans_without_keras_or_a_guard(scans, baseline_path, tmp_path):
+def test_the_baseline_cleans_without_keras_and_with_its_own_guard(scans, baseline_path, tmp_path):
     out = tmp_path / "report.csv"
     script = (
         "import os, sys\nfrom usqc.cli import main\ntry:\n    main(sys.argv[1:])\nfinally:\n"
@@ -141,11 +144,20 @@ def test_the_baseline_cleans_without_keras_or_a_guard(scans, baseline_path, tmp_
     assert done.returncode == 1, done.stderr  # the broken files; Keras never loaded
     report = pd.read_csv(out, keep_default_na=False)
     readable = report[report["decision"] != "error"]
-    assert len(readable) == 5 and set(readable["decision"]) <= {"keep", "flag"}
-    assert (readable["domain_score"] == "").all()  # no guard: no score, never out_of_domain
+    assert len(readable) == 5 and set(readable["decision"]) <= {"keep", "flag", "out_of_domain"}
+    assert np.isfinite(readable["domain_score"].astype(float)).all()
     probabilities = readable[[f"p_{c}" for c in C.LABELS]].astype(float)
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-3)
-    assert "has no domain guard" in done.stdout
+    assert "has no domain guard" not in done.stdout
+
+
+def test_a_baseline_without_a_guard_says_so_and_never_rejects(scans, baseline_path, tmp_path, capsys):
+    out = tmp_path / "report.csv"
+    assert run("clean", scans, "--model", baseline_path.with_name("unguarded.pkl"), "--out", out, "-r") == 1
+    readable = pd.read_csv(out, keep_default_na=False).query("decision != 'error'")
+    assert len(readable) == 5 and set(readable["decision"]) <= {"keep", "flag"}
+    assert (readable["domain_score"] == "").all()
+    assert "has no domain guard" in capsys.readouterr().out
 
 
 def test_a_pickle_that_is_not_a_baseline_is_refused(scans, tmp_path, capsys):

@@ -10,25 +10,38 @@ Features of a uint8 gray image at model size (all scale-free in intensity where 
 - spectrum: the share of power in four radial frequency bands;
 - interpolation traces: second- against first-difference energy along each axis (resampling
   smooths pixel-scale steps).
+
+Calibrated and guarded as the CNNs are, without Keras: a temperature on the trees' raw scores
+(no class biases, so every argmax stays the trees') and the CNNs' two out-of-domain distances
+(usqc.domain_distance), the Mahalanobis one on these standardised features. Both are cross-fitted
+by patient: each fold's images are scored by trees and a guard fitted on the other folds, so the
+temperature and the guard's thresholds come from images the scoring model never saw, while the
+saved trees and guard statistics use every training image.
 """
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage, stats
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import GroupKFold
 from tqdm import tqdm
 
+from usqc import domain_distance as distance
 from usqc import streams
 from usqc.errors import UsqcError
+from usqc.temperature_scaling import expected_calibration_error, fit_calibration, negative_log_likelihood, softmax
 
 DARK = 0.04  # below this (of 1) a pixel is the sector's black surround or deep fluid
 BORDER = 4  # px of each border strip
 LAGS = (1, 2, 4)
 BANDS = (0.0, 0.125, 0.25, 0.375, 0.5)  # cycles per pixel
+FOLDS = 5  # cross-fitting folds of the calibration and the guard's thresholds
 
 
 def feature_names() -> list[str]:
@@ -103,31 +116,139 @@ def features(images: np.ndarray, progress: bool = False) -> np.ndarray:
     return np.stack([image_features(image) for image in rows]) if len(images) else np.zeros((0, len(feature_names())))
 
 
+@dataclass
+class FeatureGuard:
+    """The CNNs' two out-of-domain distances on the baseline's inputs: Mahalanobis to the nearest
+    class mean of the standardised features, and the image statistics' k-th nearest training image;
+    each over its threshold, the larger is the domain score (above 1: out of domain)."""
+
+    feature_mean: np.ndarray
+    feature_scale: np.ndarray
+    means: np.ndarray
+    precision: np.ndarray
+    statistics_mean: np.ndarray
+    statistics_scale: np.ndarray
+    reference: np.ndarray
+    feature_threshold: float = np.nan
+    statistics_threshold: float = np.nan
+
+    @classmethod
+    def fit(
+        cls, table: np.ndarray, statistics: np.ndarray, labels: np.ndarray, classes: int, seed: int
+    ) -> FeatureGuard:
+        mean, scale = table.mean(axis=0), table.std(axis=0) + 1e-9
+        means, precision = distance.class_means_and_precision((table - mean) / scale, labels, classes)
+        return cls(mean, scale, means, precision, *distance.statistics_reference(statistics, seed))
+
+    def distances(self, table: np.ndarray, statistics: np.ndarray) -> np.ndarray:
+        """(n, 2): the feature and the statistics distance, before thresholds; infinite where a
+        feature is not finite (a blank frame has no skew), so such an input is out of domain."""
+        finite = np.isfinite(table).all(axis=1)
+        by_features = np.full(len(table), np.inf)
+        by_features[finite] = distance.mahalanobis(
+            (table[finite] - self.feature_mean) / self.feature_scale, self.means, self.precision
+        )
+        by_statistics = distance.nearest_distance(
+            statistics, self.statistics_mean, self.statistics_scale, self.reference
+        )
+        return np.column_stack([by_features, by_statistics])
+
+    def set_thresholds(self, distances: np.ndarray, labels: np.ndarray, quantile: float) -> dict:
+        self.feature_threshold = distance.class_quantile_threshold(distances[:, 0], labels, quantile)
+        self.statistics_threshold = distance.class_quantile_threshold(distances[:, 1], labels, quantile)
+        return {"features": self.feature_threshold, "statistics": self.statistics_threshold}
+
+    def scores(self, table: np.ndarray, statistics: np.ndarray) -> np.ndarray:
+        distances = self.distances(table, statistics)
+        return distance.domain_score(
+            distances[:, 0], self.feature_threshold, distances[:, 1], self.statistics_threshold
+        )
+
+
 class Baseline:
     """Features + gradient-boosted trees; `predict` takes uint8 gray images like the CNNs' inference."""
 
+    # a pickle saved before calibration and guard existed loads uncalibrated and unguarded
+    temperature = 1.0
+    guard: FeatureGuard | None = None
+    calibration: dict | None = None
+
     def __init__(self, image_size: int, max_iter: int, learning_rate: float, seed: int):
         self.image_size = image_size
+        self.seed = seed
         self.classifier = HistGradientBoostingClassifier(
             max_iter=max_iter, learning_rate=learning_rate, early_stopping=False,
             random_state=streams.integer(seed, "baseline"),
         )  # fmt: skip
 
-    def fit(self, images: np.ndarray, labels: np.ndarray) -> Baseline:
-        self.classifier.fit(features(images, progress=True), labels)
+    def fit(
+        self, images: np.ndarray, labels: np.ndarray, groups: np.ndarray | None = None, guard_quantile: float = 0.99
+    ) -> Baseline:
+        """The trees on every image; with `groups` (one patient per id), also the temperature and
+        the domain guard, cross-fitted by patient (module docstring)."""
+        patients = 0 if groups is None else len(np.unique(groups))
+        if groups is not None and patients < FOLDS:
+            raise UsqcError(
+                f"the baseline's calibration needs {FOLDS} patients or more in the train split, not {patients}"
+            )
+        table = features(images, progress=True)
+        self.classifier.fit(table, labels)
+        if groups is not None:
+            self.calibration = self._calibrate(
+                table, distance.image_statistics(images), labels, np.asarray(groups), guard_quantile
+            )
         return self
+
+    def _calibrate(
+        self, table: np.ndarray, statistics: np.ndarray, labels: np.ndarray, groups: np.ndarray, quantile: float
+    ) -> dict:
+        classes = len(self.classifier.classes_)
+        logits, distances = np.zeros((len(table), classes)), np.zeros((len(table), 2))
+        for fit_rows, held in GroupKFold(FOLDS).split(table, labels, groups):
+            trees = clone(self.classifier).fit(table[fit_rows], labels[fit_rows])
+            logits[held] = trees.decision_function(table[held])
+            guard = FeatureGuard.fit(table[fit_rows], statistics[fit_rows], labels[fit_rows], classes, self.seed)
+            distances[held] = guard.distances(table[held], statistics[held])
+        self.temperature, _ = fit_calibration(logits, labels, class_biases=False)
+        self.guard = FeatureGuard.fit(table, statistics, labels, classes, self.seed)
+        thresholds = self.guard.set_thresholds(distances, labels, quantile)
+        before, after = softmax(logits), softmax(logits / self.temperature)
+        return {
+            "temperature": self.temperature,
+            "guard_thresholds": thresholds,
+            "cross_fitted_images": int(len(table)),
+            "folds": FOLDS,
+            "cross_fitted_accuracy": float((logits.argmax(axis=1) == labels).mean()),
+            "cross_fitted_nll": {"before": negative_log_likelihood(logits, labels),
+                                 "after": negative_log_likelihood(logits / self.temperature, labels)},
+            "cross_fitted_ece": {"before": expected_calibration_error(before, labels),
+                                 "after": expected_calibration_error(after, labels)},
+        }  # fmt: skip
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         return self.classifier.predict(self._features(images)) if len(images) else np.zeros(0, dtype=int)
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        """One probability per class (C.LABELS order) per image, as the CNNs' softmax gives them."""
+        """Calibrated probabilities, one per class (C.LABELS order) per image, as the CNNs' softmax gives them."""
         if not len(images):
             return np.zeros((0, len(self.classifier.classes_)))
-        return self.classifier.predict_proba(self._features(images))
+        return self._calibrated(self._features(images))
+
+    def predict_guarded(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated probabilities and domain scores (above 1: out of domain; NaN without a guard),
+        as `usqc.calibration.predict_guarded` gives a CNN's; the features are computed once for both."""
+        if not len(images):
+            return self.predict_proba(images), np.zeros(0)
+        table = self._features(images)
+        if self.guard is None:
+            return self._calibrated(table), np.full(len(images), np.nan)
+        return self._calibrated(table), self.guard.scores(table, distance.image_statistics(images))
+
+    def _calibrated(self, table: np.ndarray) -> np.ndarray:
+        return softmax(self.classifier.decision_function(table) / self.temperature)
 
     def _features(self, images: np.ndarray) -> np.ndarray:
-        if len(images) and images.shape[1] != self.image_size:
+        if images.shape[1] != self.image_size:
             raise UsqcError(f"the baseline was trained at {self.image_size} px, not {images.shape[1]}; rerun it")
         return features(images)
 

@@ -115,7 +115,8 @@ def _add_image_options(p: argparse.ArgumentParser) -> None:
     """The options clean and evaluate share: the model, which files, and how they are read."""
     p.add_argument(
         "--model", type=Path, default=Path("models/xception.keras"),
-        help="a .keras corruption classifier, or the baseline's .pkl (no Keras, no domain guard); default: %(default)s",
+        help="a .keras corruption classifier, or the baseline's .pkl (no Keras: it starts in about a second); "
+        "default: %(default)s",
     )  # fmt: skip
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument(

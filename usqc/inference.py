@@ -2,9 +2,9 @@
 
 - a `.keras` file (train_vgg16, train_xception): calibrated probabilities and the domain guard's
   scores, `usqc.calibration.predict_guarded`;
-- a `.pkl` file (train_baseline): the classical baseline's class probabilities. It has no domain
-  guard (scores NaN: nothing is out of domain) and its probabilities are the boosted trees' own,
-  not temperature-scaled; it needs no Keras at all, so it starts in about a second.
+- a `.pkl` file (train_baseline): the classical baseline's calibrated probabilities and its own
+  domain guard's scores (`usqc.baseline.Baseline.predict_guarded`; a baseline saved before the guard
+  existed scores NaN: nothing is out of domain); it needs no Keras at all, so it starts in about a second.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def load(path: str | Path, batch_size: int) -> Classifier:
         baseline = load_baseline(path)
         if len(baseline.classifier.classes_) != len(C.LABELS):
             raise UsqcError(f"{path}: the baseline was trained on fewer than the {len(C.LABELS)} classes; retrain it")
-        return Classifier(partial(_unguarded, baseline.predict_proba), baseline.image_size, guarded=False)
+        return Classifier(baseline.predict_guarded, baseline.image_size, guarded=baseline.guard is not None)
     from usqc import quiet_start  # noqa: F401  (first: keeps TensorFlow's start-up lines off the terminal)
 
     # isort: split
@@ -47,8 +47,3 @@ def load(path: str | Path, batch_size: int) -> Classifier:
 
     model = load_classifier(path)
     return Classifier(partial(predict_guarded, model, batch_size=batch_size), model.input_shape[1], guarded=True)
-
-
-def _unguarded(predict_proba: Callable, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A classifier without a domain guard: its probabilities, and NaN scores (never out of domain)."""
-    return predict_proba(images), np.full(len(images), np.nan)

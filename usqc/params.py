@@ -192,6 +192,9 @@ class TrainParams(FitParams):
 class BaselineParams:
     max_iter: int = param(min=1, max=10_000, doc="boosting rounds of the tree ensemble")
     learning_rate: float = param(gt=0.0, max=1.0)
+    guard_quantile: float = param(
+        gt=0.5, lt=1.0, doc="share of each class's cross-fitted training images the domain guard accepts"
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 MODELS = ("vgg16", "xception", "baseline")
-GUARDED = ("vgg16", "xception")  # the models with an out-of-domain guard
+CNNS = ("vgg16", "xception")  # the two models the issues' acceptance targets name
 DIFF_NOISE = 1.96 * 2**0.5  # 95 % band of the difference of two runs, in units of one run's sd
 
 # (name, metrics file, dotted key); a key a run lacks (e.g. no real scans) is left out of its row.
@@ -35,9 +35,9 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     *((f"{m} HC18 detection", "metrics/real_eval.json", f"hc18.{m}.detection.value") for m in MODELS),
     *((f"{m} HC18 4-class accuracy", "metrics/real_eval.json", f"hc18.{m}.accuracy.value") for m in MODELS),
     *((f"{m} pydicom false alarms", "metrics/real_eval.json", f"dicom.{m}.false_alarms.value") for m in MODELS),
-    *(  # the domain guard's rejections (the CNNs have one, the baseline none)
+    *(  # the domain guard's rejections (runs made before the baseline had one lack its rows)
         (f"{m} guard: {what} rejected", "metrics/real_eval.json", key)
-        for m in GUARDED
+        for m in MODELS
         for what, key in (
             ("non-ultrasound", f"guard.{m}.non_ultrasound.value"),
             ("phantom test", f"guard.{m}.phantom_test.value"),
