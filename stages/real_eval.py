@@ -41,9 +41,9 @@ def main() -> None:
     # isort: split
     from usqc.backend import make_deterministic
     from usqc.corrupted_sets import originals_at
-    from usqc.ingest import clean_pixels
     from usqc.label_rule import full_range
     from usqc.real_eval import (
+        guard_inputs,
         levels_from_threshold,
         non_ultrasound_images,
         out_of_domain_share,
@@ -79,11 +79,8 @@ def main() -> None:
             log.info("%s %s: %s", set_name, m, headline)
         if set_name == "hc18":
             curves = {(m, c): curve(table, m, c) for m in classifiers for c in levels}
-    outsider_clean = np.stack([clean_pixels(g, base.clean_size) for g in outsiders.values()])
-    phantom_originals, outsider_originals = (originals_at(c, base.image_size) for c in (phantom_test, outsider_clean))
-    metrics["guard"] = {
-        m: {"phantom_test": guard(m, phantom_originals), "non_ultrasound": guard(m, outsider_originals)} for m in guards
-    }
+    guard_sets = guard_inputs(phantom_test, outsiders, base.clean_size, base.image_size)
+    metrics["guard"] = {m: {name: guard(m, images) for name, images in guard_sets.items()} for m in guards}
     metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)
 
     with atomic_outputs(args.metrics, args.plots) as (metrics_path, plots):

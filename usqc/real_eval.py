@@ -19,6 +19,7 @@ from PIL import Image
 
 from usqc import corruptions as C
 from usqc import streams
+from usqc.corrupted_sets import originals_at
 from usqc.dicomio import read_dicom_gray
 from usqc.errors import UsqcError
 from usqc.imageio import read_gray, to_gray_uint8
@@ -48,6 +49,18 @@ def non_ultrasound_images(seed: int) -> dict[str, np.ndarray]:
     images["strip_1x5000"] = rng.integers(0, 256, (1, 5000), dtype=np.uint8)
     images["uniform_noise"] = rng.integers(0, 256, (480, 640), dtype=np.uint8)
     return images
+
+
+def guard_inputs(
+    phantom_test: np.ndarray, outsiders: Mapping[str, np.ndarray], clean_size: int, image_size: int
+) -> dict[str, np.ndarray]:
+    """The guard's test sets beside the real scans, as the models see them: `phantom_test`, the
+    phantom test split's clean views (in domain), and `non_ultrasound`, the `outsiders` pictures."""
+    outsider_clean = np.stack([clean_pixels(gray, clean_size) for gray in outsiders.values()])
+    return {
+        "phantom_test": originals_at(phantom_test, image_size),
+        "non_ultrasound": originals_at(outsider_clean, image_size),
+    }
 
 
 def dicom_frame(spec: str) -> np.ndarray:
