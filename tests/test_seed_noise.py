@@ -53,6 +53,20 @@ def test_headline_reads_the_guard_rejections_of_the_guarded_models():
     assert values["baseline guard: non-ultrasound rejected"] == 1.0
 
 
+def test_rows_a_later_change_added_join_a_summary_only_from_a_rerun_that_matches_it():
+    """scripts/baseline_seed_rows.py: a summary made before the real-scan rows existed gains them from
+    reruns, but never from a rerun whose shared values differ (another run, not the same one)."""
+    old = {seed: seed_noise.headline(run_metrics(acc, 2.0, real=False).get) for seed, acc in ((2020, 0.8), (2021, 0.9))}
+    table = seed_noise.summary(old)
+    runs = seed_noise.runs_of(table)
+    assert seed_noise.summary(runs) == table
+    assert seed_noise.add_values(runs, 2021, seed_noise.headline(run_metrics(0.9, 2.0).get)) == []
+    assert seed_noise.add_values(runs, 2020, seed_noise.headline(run_metrics(0.85, 2.0).get)) == ["vgg16 test accuracy"]
+    merged = seed_noise.summary(runs)
+    assert merged["vgg16 HC18 false alarms"]["values"] == {"2021": 0.1}  # seed 2020's rerun was refused
+    assert merged["vgg16 test accuracy"] == table["vgg16 test accuracy"]
+
+
 def test_differences_are_beyond_noise_only_outside_the_seed_band():
     noise = seed_noise.summary({seed: seed_noise.headline(run_metrics(v, 2.0).get) for seed, v in [(1, 0.8), (2, 0.9)]})
     band = seed_noise.DIFF_NOISE * noise["vgg16 test accuracy"]["sd"]  # 0.196

@@ -88,6 +88,26 @@ def summary(runs: dict[int, dict[str, float]]) -> dict[str, dict]:
     return out
 
 
+def runs_of(table: dict[str, dict]) -> dict[int, dict[str, float]]:
+    """A summary's per-seed values back as runs (the inverse of `summary` on what it kept)."""
+    runs: dict[int, dict[str, float]] = {}
+    for name, row in table.items():
+        for seed, value in row["values"].items():
+            runs.setdefault(int(seed), {})[name] = value
+    return runs
+
+
+def add_values(runs: dict[int, dict[str, float]], seed: int, values: dict[str, float]) -> list[str]:
+    """Adds a rerun's values that `runs[seed]` lacks; refuses (adds nothing, returns their names) when
+    a value it has differs at the summary's 4 decimals: then the rerun is not the same run."""
+    known = runs.setdefault(seed, {})
+    differ = sorted(name for name in known.keys() & values.keys() if round(values[name], 4) != round(known[name], 4))
+    if not differ:
+        for name, value in values.items():
+            known.setdefault(name, round(value, 4))
+    return differ
+
+
 def markdown(table: dict[str, dict]) -> str:
     """The summary as a Markdown table: metric | mean ± sd | min–max | diff noise | one column per seed."""
     seeds = sorted({seed for row in table.values() for seed in row["values"]}, key=int)
