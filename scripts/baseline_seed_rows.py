@@ -35,6 +35,7 @@ from usqc.corrupted_sets import originals_at
 from usqc.real_eval import guard_inputs, non_ultrasound_images, out_of_domain_share, real_scan_sets
 
 MODEL = "baseline"
+REPRODUCED = ("metrics/threshold_sweep.json", f"metrics/train_{MODEL}.json")  # what `dvc repro train_baseline` writes
 
 
 def run(command: list[str], cwd: Path) -> None:
@@ -77,8 +78,10 @@ def seed_run(where: Path, seed: int) -> tuple[dict[str, float], dict]:
     """The headline values of a reproduced seed, and its guard metrics."""
     guard = guard_metrics(where, seed)
 
-    def read(path: str) -> dict:
-        return guard if path == "metrics/real_eval.json" else seed_noise.workspace_reader(str(where / path))
+    def read(path: str) -> dict:  # the CNNs' and evaluations' files there are HEAD's seed's: not read
+        if path == "metrics/real_eval.json":
+            return guard
+        return seed_noise.workspace_reader(str(where / path)) if path in REPRODUCED else {}
 
     return seed_noise.headline(read), guard
 
