@@ -40,7 +40,6 @@ def main() -> None:
 
     # isort: split
     from usqc.backend import make_deterministic
-    from usqc.corrupted_sets import originals_at
     from usqc.label_rule import full_range
     from usqc.real_eval import (
         guard_inputs,
@@ -48,10 +47,10 @@ def main() -> None:
         non_ultrasound_images,
         out_of_domain_share,
         real_scan_sets,
-        scan_metrics,
+        score_scan_set,
     )
     from usqc.scorers import load_scorers
-    from usqc.ssim_eval import curve, evaluate
+    from usqc.ssim_eval import curve
 
     thresholds, full_levels = full_range(args.sweep_metrics, args.sweep_plots, levels_cfg)
     levels = levels_from_threshold(full_levels, thresholds, cfg.copies)
@@ -68,11 +67,10 @@ def main() -> None:
     metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
     curves = {}
     for set_name, (clean, groups) in scan_sets.items():
-        originals = originals_at(clean, base.image_size)
-        table = evaluate(clean, originals, levels, thresholds, classifiers, base.seed)
-        metrics[set_name] = {"scans": len(clean), "subjects": len(set(groups))}
+        metrics[set_name], table, originals = score_scan_set(
+            clean, groups, levels, thresholds, classifiers, base.image_size, base.seed, cfg.bootstrap
+        )
         for m in classifiers:
-            metrics[set_name][m] = scan_metrics(table, m, np.asarray(groups), cfg.bootstrap, base.seed)
             if m in guards:
                 metrics[set_name][m]["out_of_domain"] = guard(m, originals)
             headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}

@@ -9,7 +9,7 @@ Nothing is filtered out before counting: the domain guard's verdict is reported 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from usqc.ingest import clean_pixels
 from usqc.intervals import share_with_interval
 from usqc.label_rule import label_for
 from usqc.real_sample import real_part
-from usqc.ssim_eval import NONE
+from usqc.ssim_eval import NONE, evaluate
 
 # Everyday photographs, textures and drawings shipped with scikit-image, plus degenerate frames
 PHOTOGRAPHS = (
@@ -122,6 +122,26 @@ def scan_metrics(table: pd.DataFrame, model: str, groups: np.ndarray, resamples:
         "accuracy": share(predicted == truth, np.ones(len(table), bool)),
         "recall": {label: share(predicted == truth, truth == label) for label in C.LABELS},
     }
+
+
+def score_scan_set(
+    clean: np.ndarray,
+    groups: Sequence[str],
+    levels: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, float | None],
+    classifiers: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    image_size: int,
+    seed: int,
+    resamples: int,
+) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    """One real scan set scored by every classifier: its metrics (scans, subjects, `scan_metrics` per
+    model), the evaluation table (uncorrupted scans and seeded copies), and the scans at model size."""
+    originals = originals_at(clean, image_size)
+    table = evaluate(clean, originals, levels, thresholds, classifiers, seed)
+    metrics: dict = {"scans": len(clean), "subjects": len(set(groups))}
+    for model in classifiers:
+        metrics[model] = scan_metrics(table, model, np.asarray(groups), resamples, seed)
+    return metrics, table, originals
 
 
 def out_of_domain_share(scores: np.ndarray) -> dict:
