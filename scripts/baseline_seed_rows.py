@@ -1,13 +1,15 @@
-"""Fills in the classical baseline's rows of a seed-noise summary that predates them (its guard's).
+"""Fills in the classical baseline's rows of a seed-noise summary that predates them (its guard's, its
+4-class accuracy on the real heads).
 
 The five seed runs of `results/seed_noise.json` were made before the baseline had a guard; rerunning
 them (`scripts/seeds.sh`) retrains both CNNs, about 30 minutes per seed on 2 cores. The baseline needs
 only its own upstream: for each seed this reruns `dvc repro train_baseline` (ingest, the threshold
-sweep, corrupt, the baseline: about 9 minutes) in a temporary git worktree of HEAD that shares the
-DVC cache, scores the guard on real_eval's sets (usqc.real_eval), and adds the rows the summary lacks.
-It refuses to merge unless every value the summary already has for that seed (the thresholds, the
-plane classifier's and the baseline's test accuracy) comes out the same: that is the evidence the
-rerun drew the seed run's data. The committed run's seed (params.yaml) is read from the workspace's
+sweep, corrupt, the baseline: about 9 minutes; seconds from DVC's run cache once run) in a temporary
+git worktree of HEAD that shares the DVC cache, scores the baseline as real_eval does
+(usqc.real_eval), and adds the rows the summary lacks. It refuses to merge unless every value the
+summary already has for that seed comes out the same (the thresholds, the plane classifier's and the
+baseline's test accuracy, the baseline's real-scan false alarms and detection): that is the evidence
+the rerun drew the seed run's data and models. The committed run's seed (params.yaml) is read from the workspace's
 metrics (run `dvc repro` first).
 
 Usage (from the repository root, nothing uncommitted):
@@ -31,8 +33,15 @@ import numpy as np
 
 from usqc import dataset, params, seed_noise
 from usqc.baseline import load_baseline
-from usqc.corrupted_sets import originals_at
-from usqc.real_eval import guard_inputs, non_ultrasound_images, out_of_domain_share, real_scan_sets
+from usqc.label_rule import full_range
+from usqc.real_eval import (
+    guard_inputs,
+    levels_from_threshold,
+    non_ultrasound_images,
+    out_of_domain_share,
+    real_scan_sets,
+    score_scan_set,
+)
 
 MODEL = "baseline"
 REPRODUCED = ("metrics/threshold_sweep.json", f"metrics/train_{MODEL}.json")  # what `dvc repro train_baseline` writes
@@ -55,35 +64,42 @@ def reproduce(root: Path, seed: int, where: Path) -> None:
     run(["dvc", "repro", "train_baseline"], where)
 
 
-def guard_metrics(where: Path, seed: int) -> dict:
-    """The baseline guard's rejections on real_eval's sets, shaped as metrics/real_eval.json has them."""
-    p = params.load(where / "params.yaml", "base", "real_eval")
+def real_eval_metrics(where: Path, seed: int) -> dict:
+    """What real_eval reports of the baseline at `where`, shaped as metrics/real_eval.json: its metrics
+    on the real scans and its guard's rejections there, of the phantom test images and of the pictures."""
+    p = params.load(where / "params.yaml", "base", "ssim_eval", "real_eval")
     base, cfg = p["base"], p["real_eval"]
     baseline = load_baseline(where / "models" / f"{MODEL}.pkl")
 
     def rejected(images: np.ndarray) -> dict:
         return out_of_domain_share(baseline.predict_guarded(images)[1])
 
+    sweep = where / "metrics" / "threshold_sweep.json", where / "plots" / "threshold_sweep"
+    thresholds, full_levels = full_range(*sweep, p["ssim_eval"])
+    levels = levels_from_threshold(full_levels, thresholds, cfg.copies)
+    scans = real_scan_sets(where / "data" / "hc18", cfg.dicom_frames, base.clean_size, cfg.mask_outside_fov)
     manifest = dataset.require(where / "data" / "clean", "ingest")
     phantom_test = dataset.open_images(where / "data" / "clean")[np.flatnonzero(manifest["split"] == "test")]
     sets = guard_inputs(phantom_test, non_ultrasound_images(seed), base.clean_size, base.image_size)
-    scans = real_scan_sets(where / "data" / "hc18", cfg.dicom_frames, base.clean_size, cfg.mask_outside_fov)
-    metrics = {"guard": {MODEL: {name: rejected(images) for name, images in sets.items()}}}
-    for name, (clean, _) in scans.items():
-        metrics[name] = {MODEL: {"out_of_domain": rejected(originals_at(clean, base.image_size))}}
+    metrics: dict = {"guard": {MODEL: {name: rejected(images) for name, images in sets.items()}}}
+    for name, (clean, groups) in scans.items():
+        metrics[name], _, originals = score_scan_set(
+            clean, groups, levels, thresholds, {MODEL: baseline.predict}, base.image_size, seed, cfg.bootstrap
+        )
+        metrics[name][MODEL]["out_of_domain"] = rejected(originals)
     return metrics
 
 
 def seed_run(where: Path, seed: int) -> tuple[dict[str, float], dict]:
-    """The headline values of a reproduced seed, and its guard metrics."""
-    guard = guard_metrics(where, seed)
+    """The headline values of a reproduced seed, and its real_eval metrics."""
+    real = real_eval_metrics(where, seed)
 
     def read(path: str) -> dict:  # the CNNs' and evaluations' files there are HEAD's seed's: not read
         if path == "metrics/real_eval.json":
-            return guard
+            return real
         return seed_noise.workspace_reader(str(where / path)) if path in REPRODUCED else {}
 
-    return seed_noise.headline(read), guard
+    return seed_noise.headline(read), real
 
 
 def main() -> None:
@@ -106,13 +122,14 @@ def main() -> None:
             start = time.monotonic()
             try:
                 reproduce(root, seed, where)
-                values, guard = seed_run(where, seed)
+                values, real = seed_run(where, seed)
             finally:
                 subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=root, check=False)
             differ = seed_noise.add_values(runs, seed, values)
             if differ:
                 sys.exit(f"baseline_seed_rows: seed {seed} did not reproduce the seed run's {differ}; rerun seeds.sh")
-            print(f"seed {seed}: {time.monotonic() - start:.0f} s, dicom frames rejected {guard['dicom'][MODEL]}")
+            rejected = real["dicom"][MODEL]["out_of_domain"]
+            print(f"seed {seed}: {time.monotonic() - start:.0f} s; pydicom frames out of domain: {rejected}")
     table = seed_noise.summary(runs)
     Path(args.summary).write_text(json.dumps({"seeds": sorted(runs), "metrics": table}, indent=2) + "\n")
     Path(args.markdown).write_text(seed_noise.markdown(table))
