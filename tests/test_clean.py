@@ -132,15 +132,19 @@ def baseline_path(tmp_path_factory):
     return folder / "baseline.pkl"
 
 
-def test_the_baseline_cleans_without_keras_and_with_its_own_guard(scans, baseline_path, tmp_path):
+def test_the_default_model_is_the_baseline_which_cleans_without_keras_and_with_its_own_guard(
+    scans, baseline_path, tmp_path
+):
     out = tmp_path / "report.csv"
+    (tmp_path / "models").mkdir()
+    shutil.copy(baseline_path, tmp_path / "models" / "baseline.pkl")  # where dvc repro puts it
     script = (
         "import os, sys\nfrom usqc.cli import main\ntry:\n    main(sys.argv[1:])\nfinally:\n"
         "    if 'keras' in sys.modules or 'tensorflow' in sys.modules:\n        os._exit(99)\n"
     )
-    argv = ["clean", scans, "--model", baseline_path, "--out", out, "-r"]
+    argv = ["clean", Path(scans).resolve(), "--out", out, "-r"]  # no --model
     done = subprocess.run([sys.executable, "-c", script, *map(str, argv)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
     assert done.returncode == 1, done.stderr  # the broken files; Keras never loaded
     report = pd.read_csv(out, keep_default_na=False)
     readable = report[report["decision"] != "error"]

@@ -23,7 +23,7 @@ could not be read, copied or moved (see the report's error column); 2 nothing wa
 folder, model or option).
 
 example:
-  usqc clean scans/ --model models/xception.keras --out report.csv --move quarantine/ --recursive
+  usqc clean scans/ --out report.csv --move quarantine/ --recursive   # the baseline: models/baseline.pkl
 """
 
 
@@ -114,9 +114,9 @@ def _say_if_unguarded(model, path: Path) -> None:
 def _add_image_options(p: argparse.ArgumentParser) -> None:
     """The options clean and evaluate share: the model, which files, and how they are read."""
     p.add_argument(
-        "--model", type=Path, default=Path("models/xception.keras"),
-        help="a .keras corruption classifier, or the baseline's .pkl (no Keras: it starts in about a second); "
-        "default: %(default)s",
+        "--model", type=Path, default=Path("models/baseline.pkl"),
+        help="the classical baseline's .pkl (no Keras: it starts in about a second; the best measured on real "
+        "scans, README: Which model) or a .keras corruption classifier; default: %(default)s",
     )  # fmt: skip
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument(
