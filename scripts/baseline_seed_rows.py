@@ -4,13 +4,13 @@
 The five seed runs of `results/seed_noise.json` were made before the baseline had a guard; rerunning
 them (`scripts/seeds.sh`) retrains both CNNs, about 30 minutes per seed on 2 cores. The baseline needs
 only its own upstream: for each seed this reruns `dvc repro train_baseline` (ingest, the threshold
-sweep, corrupt, the baseline: about 9 minutes; seconds from DVC's run cache once run) in a temporary
-git worktree of HEAD that shares the DVC cache, scores the baseline as real_eval does
-(usqc.real_eval), and adds the rows the summary lacks. It refuses to merge unless every value the
-summary already has for that seed comes out the same (the thresholds, the plane classifier's and the
-baseline's test accuracy, the baseline's real-scan false alarms and detection): that is the evidence
-the rerun drew the seed run's data and models. The committed run's seed (params.yaml) is read from the workspace's
-metrics (run `dvc repro` first).
+sweep, corrupt, the baseline: 7-9 minutes on the slow Zen 4; a second run of a seed retrains the sweep:
+DVC's run cache did not restore it) in a temporary git worktree of HEAD that shares the DVC cache,
+scores the baseline as real_eval does (usqc.real_eval), and adds the rows the summary lacks. It refuses
+to merge unless every value the summary already has for that seed comes out the same (the thresholds,
+the plane classifier's and the baseline's test accuracy, the baseline's real-scan false alarms and
+detection): that is the evidence the rerun drew the seed run's data and models. The committed run's seed
+(params.yaml) is read from the workspace's metrics (run `dvc repro` first).
 
 Usage (from the repository root, nothing uncommitted):
     PYTHONPATH=. python scripts/baseline_seed_rows.py [--summary results/seed_noise.json] [--markdown ...]
