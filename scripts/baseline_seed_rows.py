@@ -38,9 +38,8 @@ from usqc.real_eval import (
     guard_inputs,
     levels_from_threshold,
     non_ultrasound_images,
-    out_of_domain_share,
     real_scan_sets,
-    score_scan_set,
+    score_real_sets,
 )
 
 MODEL = "baseline"
@@ -70,10 +69,6 @@ def real_eval_metrics(where: Path, seed: int) -> dict:
     p = params.load(where / "params.yaml", "base", "ssim_eval", "real_eval")
     base, cfg = p["base"], p["real_eval"]
     baseline = load_baseline(where / "models" / f"{MODEL}.pkl")
-
-    def rejected(images: np.ndarray) -> dict:
-        return out_of_domain_share(baseline.predict_guarded(images)[1])
-
     sweep = where / "metrics" / "threshold_sweep.json", where / "plots" / "threshold_sweep"
     thresholds, full_levels = full_range(*sweep, p["ssim_eval"])
     levels = levels_from_threshold(full_levels, thresholds, cfg.copies)
@@ -81,12 +76,10 @@ def real_eval_metrics(where: Path, seed: int) -> dict:
     manifest = dataset.require(where / "data" / "clean", "ingest")
     phantom_test = dataset.open_images(where / "data" / "clean")[np.flatnonzero(manifest["split"] == "test")]
     sets = guard_inputs(phantom_test, non_ultrasound_images(seed), base.clean_size, base.image_size)
-    metrics: dict = {"guard": {MODEL: {name: rejected(images) for name, images in sets.items()}}}
-    for name, (clean, groups) in scans.items():
-        metrics[name], _, originals = score_scan_set(
-            clean, groups, levels, thresholds, {MODEL: baseline.predict}, base.image_size, seed, cfg.bootstrap
-        )
-        metrics[name][MODEL]["out_of_domain"] = rejected(originals)
+    classifiers, guards = {MODEL: baseline.predict}, {MODEL: lambda images: baseline.predict_guarded(images)[1]}
+    metrics, _ = score_real_sets(
+        scans, sets, levels, thresholds, classifiers, guards, base.image_size, seed, cfg.bootstrap
+    )
     return metrics
 
 

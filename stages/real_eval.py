@@ -45,9 +45,8 @@ def main() -> None:
         guard_inputs,
         levels_from_threshold,
         non_ultrasound_images,
-        out_of_domain_share,
         real_scan_sets,
-        score_scan_set,
+        score_real_sets,
     )
     from usqc.scorers import load_scorers
     from usqc.ssim_eval import curve
@@ -61,25 +60,17 @@ def main() -> None:
     make_deterministic(base.seed)
     _, classifiers, guards = load_scorers(args.models, base.image_size, cfg.batch_size)
 
-    def guard(name: str, originals: np.ndarray) -> dict:
-        return out_of_domain_share(guards[name](originals))
-
-    metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}}
-    curves = {}
-    for set_name, (clean, groups) in scan_sets.items():
-        metrics[set_name], table, originals = score_scan_set(
-            clean, groups, levels, thresholds, classifiers, base.image_size, base.seed, cfg.bootstrap
-        )
+    guard_sets = guard_inputs(phantom_test, outsiders, base.clean_size, base.image_size)
+    scored, tables = score_real_sets(
+        scan_sets, guard_sets, levels, thresholds, classifiers, guards, base.image_size, base.seed, cfg.bootstrap
+    )
+    metrics: dict = {"levels": {name: [float(x) for x in np.unique(v)] for name, v in levels.items()}, **scored}
+    metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)
+    for set_name in scan_sets:
         for m in classifiers:
-            if m in guards:
-                metrics[set_name][m]["out_of_domain"] = guard(m, originals)
             headline = {k: metrics[set_name][m][k]["value"] for k in ("false_alarms", "detection", "accuracy")}
             log.info("%s %s: %s", set_name, m, headline)
-        if set_name == "hc18":
-            curves = {(m, c): curve(table, m, c) for m in classifiers for c in levels}
-    guard_sets = guard_inputs(phantom_test, outsiders, base.clean_size, base.image_size)
-    metrics["guard"] = {m: {name: guard(m, images) for name, images in guard_sets.items()} for m in guards}
-    metrics["guard"]["non_ultrasound_inputs"] = list(outsiders)
+    curves = {(m, c): curve(tables["hc18"], m, c) for m in classifiers for c in levels}
 
     with atomic_outputs(args.metrics, args.plots) as (metrics_path, plots):
         write_json(metrics_path, metrics)

@@ -124,24 +124,36 @@ def scan_metrics(table: pd.DataFrame, model: str, groups: np.ndarray, resamples:
     }
 
 
-def score_scan_set(
-    clean: np.ndarray,
-    groups: Sequence[str],
+def score_real_sets(
+    scan_sets: Mapping[str, tuple[np.ndarray, Sequence[str]]],
+    guard_sets: Mapping[str, np.ndarray],
     levels: Mapping[str, np.ndarray],
     thresholds: Mapping[str, float | None],
     classifiers: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+    guards: Mapping[str, Callable[[np.ndarray], np.ndarray]],
     image_size: int,
     seed: int,
     resamples: int,
-) -> tuple[dict, pd.DataFrame, np.ndarray]:
-    """One real scan set scored by every classifier: its metrics (scans, subjects, `scan_metrics` per
-    model), the evaluation table (uncorrupted scans and seeded copies), and the scans at model size."""
-    originals = originals_at(clean, image_size)
-    table = evaluate(clean, originals, levels, thresholds, classifiers, seed)
-    metrics: dict = {"scans": len(clean), "subjects": len(set(groups))}
-    for model in classifiers:
-        metrics[model] = scan_metrics(table, model, np.asarray(groups), resamples, seed)
-    return metrics, table, originals
+) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Every real scan set (`real_scan_sets`) scored by every classifier, and each guard's
+    rejections of its uncorrupted scans and of `guard_sets` (`guard_inputs`): the metrics as
+    metrics/real_eval.json holds them (per set: scans, subjects, `scan_metrics` per model; `guard`),
+    and each set's evaluation table (uncorrupted scans and seeded copies)."""
+    metrics: dict = {}
+    tables = {}
+    for name, (clean, groups) in scan_sets.items():
+        originals = originals_at(clean, image_size)
+        tables[name] = evaluate(clean, originals, levels, thresholds, classifiers, seed)
+        metrics[name] = {"scans": len(clean), "subjects": len(set(groups))}
+        for model in classifiers:
+            metrics[name][model] = scan_metrics(tables[name], model, np.asarray(groups), resamples, seed)
+        for model, domain_scores in guards.items():
+            metrics[name][model]["out_of_domain"] = out_of_domain_share(domain_scores(originals))
+    metrics["guard"] = {
+        model: {name: out_of_domain_share(domain_scores(images)) for name, images in guard_sets.items()}
+        for model, domain_scores in guards.items()
+    }
+    return metrics, tables
 
 
 def out_of_domain_share(scores: np.ndarray) -> dict:
